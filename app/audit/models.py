@@ -1,0 +1,43 @@
+"""One row per audited action. Rows are never updated or deleted (enforced by database triggers)."""
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.base import UTCDateTime, utcnow
+from app.extensions import db
+
+AUDIT_ACTIONS = {
+    "login": "Signed in",
+    "login_failed": "Sign-in failed",
+    "logout": "Signed out",
+    "view": "Viewed",
+    "search": "Searched",
+    "create": "Created",
+    "update": "Changed",
+    "delete": "Deleted",
+    "import": "Imported",
+    "export": "Exported",
+    "disclosure": "Disclosed",
+    "token": "API token issued",
+}
+
+
+class AuditEntry(db.Model):
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # The actor is kept as a name as well as an id, so an entry still says who acted if the
+    # user row is ever renamed; user_id is null only for failed sign-ins of unknown names.
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    username: Mapped[str] = mapped_column(sa.Text)
+    remote_addr: Mapped[str | None] = mapped_column(sa.Text)
+    action: Mapped[str] = mapped_column(sa.Text, index=True)
+    object_type: Mapped[str | None] = mapped_column(sa.Text)
+    object_ref: Mapped[str | None] = mapped_column(sa.Text)
+    summary: Mapped[str] = mapped_column(sa.Text)
+    reason: Mapped[str | None] = mapped_column(sa.Text)
+    data: Mapped[dict | None] = mapped_column(sa.JSON)
+
+    __table_args__ = (sa.Index("ix_audit_entries_object", "object_type", "object_ref"),)

@@ -1,0 +1,135 @@
+"""Controlled vocabularies: fixed ones as Python constants, force-configurable ones as tables.
+
+The force-configurable catalogues (offence categories with harm days, order types with their
+breach route, levers with weights) are rows seeded by a migration, so a force can load its own
+values without a code change. Fixed vocabularies that the code branches on live here, once.
+"""
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+
+ROLES = {
+    "supervisor": "Supervisor",
+    "officer": "Officer",
+    "referral": "Referral staff",
+    "analyst": "Analyst",
+    "admin": "Administrator",
+}
+
+RELATIONSHIPS = {
+    "partner": "Partner",
+    "ex_partner": "Ex-partner",
+    "family": "Family member",
+    "other": "Other",
+}
+
+DASH_RISKS = {"standard": "Standard", "medium": "Medium", "high": "High"}
+
+EVENT_OUTCOMES = {
+    "arrest": "Arrest",
+    "charge": "Charge",
+    "caution": "Caution",
+    "nfa": "No further action",
+    "ongoing": "Ongoing",
+}
+
+GENDERS = {"female": "Female", "male": "Male", "other": "Other", "unknown": "Not known"}
+
+# DPA 2018 s.38(3): distinguish categories of data subject; one person may be several.
+SUBJECT_CATEGORIES = {
+    "suspect": "Suspect",
+    "victim": "Victim",
+    "witness": "Witness",
+    "convicted": "Convicted person",
+}
+
+WARNING_MARKERS = {
+    "violence": "Violence",
+    "weapons": "Weapons",
+    "firearms": "Firearms",
+    "drugs": "Drugs",
+    "mental_health": "Mental health",
+    "self_harm": "Self-harm",
+    "suicide_risk": "Suicide risk",
+    "escape_risk": "Escape risk",
+}
+
+EVENT_SOURCES = {"import": "Imported", "manual": "Recorded in Achilles", "breach": "Breach logged"}
+
+BREACH_OFFENCE_CRIMINAL = "breach_criminal_order"
+BREACH_OFFENCE_CIVIL = "breach_civil_order"
+BREACH_OFFENCES = (BREACH_OFFENCE_CRIMINAL, BREACH_OFFENCE_CIVIL)
+DERIVED_LEVER_BREACH_UNACTIONED = "breach_unactioned"
+
+TASK_TYPES = {
+    "arrest": "Arrest",
+    "warrant": "Warrant",
+    "breach_enforcement": "Breach enforcement",
+    "lever_action": "Lever action",
+    "intelligence_development": "Intelligence development",
+    "hidden_harm_visit": "Hidden-harm visit",
+    "victim_safeguarding": "Victim safeguarding contact",
+    "order_application": "Order application",
+    "programme_referral": "Programme referral",
+    "right_to_know": "Right-to-Know disclosure",
+}
+
+TASK_STATUSES = {"open": "Open", "in_progress": "In progress", "done": "Done", "cancelled": "Cancelled"}
+
+TASK_OUTCOMES = {
+    "arrested": "Arrested",
+    "charged": "Charged",
+    "recalled": "Recalled to prison",
+    "order_obtained": "Order obtained",
+    "referral_made": "Referral made",
+    "disclosure_made": "Disclosure made",
+    "visit_completed": "Visit completed",
+    "no_further_action": "No further action",
+}
+
+TASK_PRIORITIES = {"high": "High", "normal": "Normal", "low": "Low"}
+
+SCORE_TRIGGERS = {"nightly": "Nightly", "manual": "Manual", "breach": "Breach", "import": "Import"}
+
+
+class OffenceCategory(db.Model):
+    __tablename__ = "offence_categories"
+
+    code: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    label: Mapped[str] = mapped_column(sa.Text)
+    harm_days: Mapped[int] = mapped_column(sa.Integer)
+
+    __table_args__ = (sa.CheckConstraint("harm_days >= 0", name="harm_days_not_negative"),)
+
+
+class OrderType(db.Model):
+    __tablename__ = "order_types"
+
+    code: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    label: Mapped[str] = mapped_column(sa.Text)
+    breach_is_criminal: Mapped[bool] = mapped_column(sa.Boolean)
+
+    @property
+    def breach_offence(self) -> str:
+        return BREACH_OFFENCE_CRIMINAL if self.breach_is_criminal else BREACH_OFFENCE_CIVIL
+
+
+class LeverType(db.Model):
+    __tablename__ = "lever_types"
+
+    code: Mapped[str] = mapped_column(sa.Text, primary_key=True)
+    label: Mapped[str] = mapped_column(sa.Text)
+    weight: Mapped[int] = mapped_column(sa.Integer)
+    # Derived levers (breach_unactioned) are computed from events and never recorded by hand.
+    derived: Mapped[bool] = mapped_column(sa.Boolean, default=False)
+
+    __table_args__ = (sa.CheckConstraint("weight >= 0", name="weight_not_negative"),)
+
+
+def codes(model) -> set[str]:
+    return set(db.session.scalars(sa.select(model.code)))
+
+
+def labels(model) -> dict[str, str]:
+    return dict(db.session.execute(sa.select(model.code, model.label).order_by(model.label)).all())

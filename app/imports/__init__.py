@@ -1,0 +1,6 @@
+"""CSV import (command line and web) and the synthetic demo dataset."""
+from flask import Blueprint
+
+bp = Blueprint("imports", __name__, url_prefix="/import")
+
+from app.imports import routes  # noqa: E402,F401

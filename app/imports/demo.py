@@ -1,0 +1,1 @@
+FORCE_SCALE = 22.5

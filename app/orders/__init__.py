@@ -1,0 +1,6 @@
+"""Protective and restrictive orders, their conditions and breaches."""
+from flask import Blueprint
+
+bp = Blueprint("orders", __name__, url_prefix="/orders")
+
+from app.orders import routes  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Orders pages arrive with the orders issue."""

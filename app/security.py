@@ -1,0 +1,154 @@
+"""Access control and HTTP hardening.
+
+Every route declares who may use it, with `@roles_required(...)` or `@public`. A before-request
+hook enforces the declaration in one place and refuses (403) any route that declares nothing, so
+a new route is closed until someone opens it on purpose.
+"""
+import hashlib
+
+import sqlalchemy as sa
+from flask import abort, current_app, g, jsonify, redirect, request, url_for
+from flask_login import AnonymousUserMixin, current_user
+
+from app.base import utcnow
+from app.extensions import db, login_manager
+
+ALWAYS_OPEN_ENDPOINTS = {"static", "bootstrap.static"}
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+
+def roles_required(*roles: str):
+    """Name the roles allowed on a view; a user holding any of them may use it."""
+    if not roles:
+        raise ValueError("roles_required needs at least one role")
+
+    def decorator(view):
+        view.allowed_roles = frozenset(roles)
+        return view
+
+    return decorator
+
+
+def public(view):
+    """Open to everyone, signed in or not (sign-in page, health check)."""
+    view.is_public = True
+    return view
+
+
+def allowed_roles(endpoint: str) -> frozenset[str] | None:
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "allowed_roles", None)
+
+
+def can(endpoint: str) -> bool:
+    """Whether the current user may open the endpoint: used to hide links they cannot follow."""
+    view = current_app.view_functions.get(endpoint)
+    if view is None:
+        return False
+    if getattr(view, "is_public", False):
+        return True
+    roles = getattr(view, "allowed_roles", None)
+    return bool(roles) and current_user.is_authenticated and current_user.has_any_role(*roles)
+
+
+def is_api_request() -> bool:
+    return request.blueprint == "api"
+
+
+def _enforce_access():
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in ALWAYS_OPEN_ENDPOINTS:
+        return None  # 404/405 are handled by their own error pages
+    if is_api_request():
+        _load_token_user()
+    view = current_app.view_functions[endpoint]
+    if getattr(view, "is_public", False):
+        return None
+    roles = getattr(view, "allowed_roles", None)
+    if not roles:
+        current_app.logger.error("route %s declares no roles; refused", endpoint)
+        abort(403)
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if not current_user.has_any_role(*roles):
+        abort(403)
+    return None
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _load_token_user() -> None:
+    """API routes authenticate by bearer token only, never by the session cookie.
+
+    Accepting the cookie would make the CSRF-exempt API forgeable from another site.
+    """
+    from app.auth.models import ApiToken
+
+    g._login_user = AnonymousUserMixin()
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return
+    api_token = db.session.scalar(
+        sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None))
+    )
+    if api_token is None or not api_token.user.is_active:
+        return
+    api_token.last_used_at = utcnow()
+    db.session.commit()
+    g._login_user = api_token.user
+
+
+def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config["ACHILLES_ENV"] == "production":
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    # Pages hold personal data: no shared or back-button caching of them.
+    if request.endpoint not in ALWAYS_OPEN_ENDPOINTS:
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _unauthorized():
+    if is_api_request():
+        response = jsonify(error="authentication required", field="Authorization")
+        response.status_code = 401
+        response.headers["WWW-Authenticate"] = 'Bearer realm="achilles"'
+        return response
+    return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+
+
+def _load_user(user_id: str):
+    from app.auth.models import User
+
+    if not user_id.isdigit():
+        return None
+    return db.session.get(User, int(user_id))
+
+
+def init_app(app) -> None:
+    login_manager.user_loader(_load_user)
+    login_manager.unauthorized_handler(_unauthorized)
+    app.before_request(_enforce_access)
+    app.after_request(_security_headers)
+

@@ -1,0 +1,1 @@
+"""Ranking and tasking pages arrive with their issues."""
