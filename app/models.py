@@ -4,10 +4,33 @@ from app.auth.models import ApiToken, LoginAttempt, Role, Team, User
 from app.catalogue import LeverType, OffenceCategory, OrderType
 from app.offenders.models import Address, DAEvent, Lever, Person, PersonAlias, PersonCategory, PersonLink, WarningMarker
 from app.orders.models import Breach, Order, OrderCondition
-from app.tasking.models import ScoreRow, ScoreRun, ScoringModel, Task
+from app.tasking.models import Alert, JobRun, ScoreRow, ScoreRun, ScoringModel, Task
 
 __all__ = [
-    "Address", "ApiToken", "AuditEntry", "Breach", "DAEvent", "Lever", "LeverType", "LoginAttempt", "OffenceCategory",
-    "Order", "OrderCondition", "OrderType", "Person", "PersonAlias", "PersonCategory", "PersonLink", "Role",
-    "ScoreRow", "ScoreRun", "ScoringModel", "Task", "Team", "User", "WarningMarker",
+    "Address",
+    "Alert",
+    "ApiToken",
+    "AuditEntry",
+    "Breach",
+    "DAEvent",
+    "JobRun",
+    "Lever",
+    "LeverType",
+    "LoginAttempt",
+    "OffenceCategory",
+    "Order",
+    "OrderCondition",
+    "OrderType",
+    "Person",
+    "PersonAlias",
+    "PersonCategory",
+    "PersonLink",
+    "Role",
+    "ScoreRow",
+    "ScoreRun",
+    "ScoringModel",
+    "Task",
+    "Team",
+    "User",
+    "WarningMarker",
 ]

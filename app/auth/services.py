@@ -9,8 +9,8 @@ from flask import current_app
 from app.audit import services as audit
 from app.audit.services import Actor
 from app.auth.models import ApiToken, LoginAttempt, Role, Team, User
-from app.catalogue import ROLES
 from app.base import utcnow
+from app.catalogue import ROLES
 from app.extensions import db
 from app.security import hash_token
 

@@ -15,6 +15,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.audit import services as audit
 from app.audit.services import Actor
+from app.base import today as utc_today
+from app.base import utcnow
 from app.catalogue import (
     DASH_RISKS,
     EVENT_OUTCOMES,
@@ -24,8 +26,6 @@ from app.catalogue import (
     OffenceCategory,
     OrderType,
 )
-from app.base import today as utc_today
-from app.base import utcnow
 from app.extensions import db
 from app.imports.parsing import FILE_ORDER, FILES, PNC_PATTERN, ParsedFile, RowChecker, RowError, read_csv
 from app.offenders.models import DAEvent, Lever, Person, PersonCategory

@@ -4,8 +4,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.catalogue import OrderType
 from app.base import TimestampMixin, UTCDateTime, VersionedMixin, utcnow
+from app.catalogue import OrderType
 from app.extensions import db
 from app.offenders.models import DAEvent, Person
 

@@ -100,3 +100,46 @@ class Task(TimestampMixin, VersionedMixin, db.Model):
         sa.CheckConstraint("status <> 'done' OR outcome IS NOT NULL", name="done_has_outcome"),
         sa.CheckConstraint("priority IN ('high', 'normal', 'low')", name="priority_known"),
     )
+
+
+class Alert(db.Model):
+    """Something a person should act on: an order about to end, an overdue task, a review due.
+
+    Raised by the scheduler or a service; unique per (kind, object, due date), so a job that runs
+    twice raises each alert once.
+    """
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.Text, index=True)
+    object_type: Mapped[str] = mapped_column(sa.Text)
+    object_ref: Mapped[str] = mapped_column(sa.Text)
+    due_on: Mapped[date] = mapped_column(sa.Date)
+    message: Mapped[str] = mapped_column(sa.Text)
+    role: Mapped[str | None] = mapped_column(sa.ForeignKey("roles.name"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    dismissed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    dismissed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    __table_args__ = (sa.UniqueConstraint("kind", "object_type", "object_ref", "due_on"),)
+
+
+class JobRun(db.Model):
+    """One run of a scheduled job for one period; the unique key makes a repeated run a no-op."""
+
+    __tablename__ = "job_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(sa.Text)
+    period: Mapped[str] = mapped_column(sa.Text)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(sa.Text, default="running")
+    detail: Mapped[str | None] = mapped_column(sa.Text)
+    hostname: Mapped[str | None] = mapped_column(sa.Text)
+    pid: Mapped[int | None] = mapped_column(sa.Integer)
+
+    __table_args__ = (sa.UniqueConstraint("job", "period"),)
