@@ -1,4 +1,5 @@
 """Achilles: the application factory. Nothing here runs at import time."""
+
 import sqlalchemy as sa
 from flask import Flask
 

@@ -1,4 +1,5 @@
 """Shared column types and helpers: UTC time, timestamps and optimistic-lock versions."""
+
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa

@@ -4,6 +4,7 @@ The force-configurable catalogues (offence categories with harm days, order type
 breach route, levers with weights) are rows seeded by a migration, so a force can load its own
 values without a code change. Fixed vocabularies that the code branches on live here, once.
 """
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 

@@ -1,4 +1,5 @@
 """Settings, read from the environment. ACHILLES_ENV chooses development, testing or production."""
+
 import os
 import secrets
 from pathlib import Path
@@ -13,7 +14,7 @@ def database_url(instance_path: str) -> str:
     # psycopg 3 is our PostgreSQL driver; accept the plain scheme users usually write.
     for plain in ("postgres://", "postgresql://"):
         if url.startswith(plain):
-            return "postgresql+psycopg://" + url[len(plain):]
+            return "postgresql+psycopg://" + url[len(plain) :]
     return url
 
 

@@ -1,4 +1,5 @@
 """The one place the Flask extension objects live, so that no module imports another for them."""
+
 import sqlalchemy as sa
 from flask_bootstrap import Bootstrap5
 from flask_login import LoginManager

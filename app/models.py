@@ -1,4 +1,5 @@
 """Imports every model module, so the metadata (and Alembic) sees all tables at once."""
+
 from app.audit.models import AuditEntry
 from app.auth.models import ApiToken, LoginAttempt, Role, Team, User
 from app.catalogue import LeverType, OffenceCategory, OrderType

@@ -4,6 +4,7 @@ Every route declares who may use it, with `@roles_required(...)` or `@public`. A
 hook enforces the declaration in one place and refuses (403) any route that declares nothing, so
 a new route is closed until someone opens it on purpose.
 """
+
 import hashlib
 
 import sqlalchemy as sa
@@ -151,4 +152,3 @@ def init_app(app) -> None:
     login_manager.unauthorized_handler(_unauthorized)
     app.before_request(_enforce_access)
     app.after_request(_security_headers)
-

@@ -2,6 +2,7 @@
 reset to the freshly-migrated state before every test; Flask app, client, CLI runner; users; a live
 server and Chromium for browser journeys.
 """
+
 import os
 import shutil
 import threading
@@ -17,8 +18,14 @@ from app.extensions import db
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 # Rows the migrations seed; restored before every test so a test that edits a catalogue leaves no trace.
 SEEDED_TABLES = ["roles", "offence_categories", "order_types", "lever_types", "scoring_models"]
@@ -134,6 +141,7 @@ def login(client):
 
 
 # ---- browser journeys ---------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):

@@ -1,4 +1,5 @@
 """Model factories for tests: small, explicit, synthetic data only."""
+
 import itertools
 from datetime import date
 
@@ -35,7 +36,9 @@ def make_person(ref: str | None = None, **values) -> Person:
     return person
 
 
-def make_event(suspect: Person, victim: Person, occurred_on: date, offence: str = "common_assault", **values) -> DAEvent:
+def make_event(
+    suspect: Person, victim: Person, occurred_on: date, offence: str = "common_assault", **values
+) -> DAEvent:
     event = DAEvent(
         ref=values.pop("ref", f"E{next(_counter):06d}"),
         occurred_on=occurred_on,
@@ -55,8 +58,16 @@ def make_event(suspect: Person, victim: Person, occurred_on: date, offence: str 
     return event
 
 
-def make_order(subject: Person, protected: Person, order_type: str = "non_molestation", *, starts_on: date,
-               ends_on: date | None = None, conditions=("Not to contact the protected person",), **values) -> Order:
+def make_order(
+    subject: Person,
+    protected: Person,
+    order_type: str = "non_molestation",
+    *,
+    starts_on: date,
+    ends_on: date | None = None,
+    conditions=("Not to contact the protected person",),
+    **values,
+) -> Order:
     order = Order(
         ref=values.pop("ref", f"O{next(_counter):05d}"),
         order_type=order_type,

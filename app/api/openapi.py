@@ -13,7 +13,10 @@ ERROR = {
 def _errors(*codes: int) -> dict:
     text = {400: "Bad input", 401: "No valid bearer token", 403: "The token's user lacks the role", 404: "Not found"}
     return {
-        str(code): {"description": text[code], "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        str(code): {
+            "description": text[code],
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
         for code in codes
     }
 
@@ -57,7 +60,10 @@ def document() -> dict:
                 }
             },
             "/openapi.json": {
-                "get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3 document"}, **_errors(401)}}
+                "get": {
+                    "summary": "This document",
+                    "responses": {"200": {"description": "OpenAPI 3 document"}, **_errors(401)},
+                }
             },
         },
     }

@@ -1,4 +1,5 @@
 """API routes: who am I, and the OpenAPI document. Later issues add targets and breaches."""
+
 from flask import jsonify
 from flask_login import current_user
 

@@ -1,4 +1,5 @@
 """One row per audited action. Rows are never updated or deleted (enforced by database triggers)."""
+
 from datetime import datetime
 
 import sqlalchemy as sa

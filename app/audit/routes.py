@@ -1,4 +1,5 @@
 """The audit log search page for admins and analysts. There is no route that edits or deletes."""
+
 from datetime import UTC, datetime, time
 
 import sqlalchemy as sa
@@ -36,7 +37,10 @@ def index():
     if end := _day(filters["to"], end=True):
         query = query.where(AuditEntry.at <= end)
     page = db.paginate(
-        query.order_by(AuditEntry.id.desc()), per_page=current_app.config["PAGE_SIZE"], max_per_page=200, error_out=False
+        query.order_by(AuditEntry.id.desc()),
+        per_page=current_app.config["PAGE_SIZE"],
+        max_per_page=200,
+        error_out=False,
     )
     if any(filters.values()):
         # Searching the log is itself a consultation of personal data.

@@ -1,4 +1,5 @@
 """Writing audit entries. Every service that views, changes, exports or discloses calls record()."""
+
 import getpass
 from datetime import date, datetime
 from decimal import Decimal

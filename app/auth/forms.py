@@ -1,4 +1,5 @@
 """Sign-in form."""
+
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length

@@ -1,4 +1,5 @@
 """Users, their roles and teams, API tokens and the sign-in attempts used for throttling."""
+
 from datetime import datetime
 
 import sqlalchemy as sa

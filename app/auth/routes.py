@@ -1,4 +1,5 @@
 """Sign-in and sign-out pages."""
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 

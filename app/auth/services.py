@@ -1,4 +1,5 @@
 """Sign-in with throttling, user creation and API tokens. Each writes its audit entry."""
+
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -34,8 +35,10 @@ class SignIn:
 
 def _recent_failures(*, username: str | None = None, remote_addr: str | None = None) -> int:
     since = utcnow() - timedelta(minutes=current_app.config["LOGIN_THROTTLE_MINUTES"])
-    query = sa.select(sa.func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.success.is_(False), LoginAttempt.at >= since
+    query = (
+        sa.select(sa.func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.success.is_(False), LoginAttempt.at >= since)
     )
     if username is not None:
         query = query.where(LoginAttempt.username == username)
@@ -75,7 +78,9 @@ def authenticate(username: str, password: str, remote_addr: str | None) -> SignI
 
 
 def record_logout(user: User) -> None:
-    audit.record("logout", f"{user.username} signed out", object_type="user", object_ref=user.username, actor=Actor.of(user))
+    audit.record(
+        "logout", f"{user.username} signed out", object_type="user", object_ref=user.username, actor=Actor.of(user)
+    )
     db.session.commit()
 
 
@@ -134,6 +139,8 @@ def issue_token(username: str, *, actor: Actor) -> str:
         raise AuthError(f"No user called {username!r}.")
     token = "ach_" + secrets.token_urlsafe(32)
     db.session.add(ApiToken(user_id=user.id, token_hash=hash_token(token), prefix=token[:10]))
-    audit.record("token", f"API token issued for {user.username}", object_type="user", object_ref=user.username, actor=actor)
+    audit.record(
+        "token", f"API token issued for {user.username}", object_type="user", object_ref=user.username, actor=actor
+    )
     db.session.commit()
     return token

@@ -1,4 +1,5 @@
 """`flask import-data DIR` and `flask demo-data [--scale N]`."""
+
 import tempfile
 
 import click
@@ -29,8 +30,13 @@ def import_data_command(directory):
 
 
 @click.command("demo-data")
-@click.option("--scale", type=click.FloatRange(min=0.01, max=50), default=1.0, show_default=True,
-              help="1 gives about 2,000 persons and 5,000 events; 22.5 is force scale (about 45k and 120k).")
+@click.option(
+    "--scale",
+    type=click.FloatRange(min=0.01, max=50),
+    default=1.0,
+    show_default=True,
+    help="1 gives about 2,000 persons and 5,000 events; 22.5 is force scale (about 45k and 120k).",
+)
 @click.option("--seed", type=int, default=2022, show_default=True)
 @click.option("--force-scale", is_flag=True, help="Shorthand for the force-scale dataset.")
 @click.option("--keep", type=click.Path(file_okay=False), default=None, help="Also keep the generated CSVs here.")

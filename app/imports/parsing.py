@@ -3,6 +3,7 @@
 Each file is parsed whole into typed rows plus a list of errors that name file, line, column and
 reason. Nothing here writes anything; `services.py` decides, after every file is checked.
 """
+
 import csv
 import io
 import re
@@ -12,8 +13,15 @@ from datetime import date
 FILES = {
     "persons.csv": ["person_ref", "surname", "forenames", "date_of_birth", "gender", "pnc_id", "district"],
     "events.csv": [
-        "event_ref", "occurred_on", "offence", "suspect_ref", "victim_ref",
-        "relationship", "dash_risk", "district", "outcome",
+        "event_ref",
+        "occurred_on",
+        "offence",
+        "suspect_ref",
+        "victim_ref",
+        "relationship",
+        "dash_risk",
+        "district",
+        "outcome",
     ],
     "orders.csv": ["order_ref", "order_type", "subject_ref", "protected_ref", "starts_on", "ends_on", "conditions"],
     "levers.csv": ["person_ref", "lever", "active", "noted_on", "detail"],
@@ -134,7 +142,9 @@ def read_csv(name: str, data: bytes, today: date) -> tuple[list[tuple[int, dict]
     if missing:
         errors.append(RowError(name, 1, ", ".join(missing), "column missing from the header row"))
     if unknown:
-        errors.append(RowError(name, 1, ", ".join(c or "(blank)" for c in unknown), "column not in the import contract"))
+        errors.append(
+            RowError(name, 1, ", ".join(c or "(blank)" for c in unknown), "column not in the import contract")
+        )
     if duplicated:
         errors.append(RowError(name, 1, ", ".join(duplicated), "column appears more than once"))
     if errors:

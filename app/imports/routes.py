@@ -1,4 +1,5 @@
 """Web import for analysts: the same service as `flask import-data`, all or nothing."""
+
 from flask import render_template
 from flask_login import current_user
 from werkzeug.utils import secure_filename

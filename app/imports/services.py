@@ -4,6 +4,7 @@ Import is idempotent on references: a row whose reference is already held with t
 changes nothing; with different values it updates the record (the force's records system is the
 source of truth) and the change is written to the audit log with its before and after values.
 """
+
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -32,7 +33,16 @@ from app.offenders.models import DAEvent, Lever, Person, PersonCategory
 from app.orders.models import Order, OrderCondition, breach_conditions
 
 PERSON_FIELDS = ("surname", "forenames", "date_of_birth", "gender", "pnc_id", "district")
-EVENT_FIELDS = ("occurred_on", "offence", "suspect_id", "victim_id", "relationship_type", "dash_risk", "district", "outcome")
+EVENT_FIELDS = (
+    "occurred_on",
+    "offence",
+    "suspect_id",
+    "victim_id",
+    "relationship_type",
+    "dash_risk",
+    "district",
+    "outcome",
+)
 ORDER_FIELDS = ("order_type", "subject_id", "starts_on", "ends_on")
 MAX_AUDITED_CHANGES = 1000
 
@@ -204,14 +214,20 @@ def _parse_levers(parsed: ParsedFile, raw_rows, ctx: _Context, today: date) -> N
         }
         if len(parsed.errors) == before:
             key = (row["person_ref"], row["lever"], row["noted_on"])
-            if not _check_duplicate(c, seen, key, "noted_on", f"lever {lever} for {row['person_ref']} noted on {row['noted_on']}"):
+            if not _check_duplicate(
+                c, seen, key, "noted_on", f"lever {lever} for {row['person_ref']} noted on {row['noted_on']}"
+            ):
                 parsed.rows.append(row | {"_line": line})
 
 
-def check_files(files: dict[str, bytes], today: date | None = None) -> tuple[dict[str, ParsedFile], list[RowError], list[str]]:
+def check_files(
+    files: dict[str, bytes], today: date | None = None
+) -> tuple[dict[str, ParsedFile], list[RowError], list[str]]:
     """Parse and check every file against the contract and the database. Writes nothing."""
     today = today or utc_today()
-    warnings = [f"{name} is not part of the import contract and was ignored" for name in sorted(files) if name not in FILES]
+    warnings = [
+        f"{name} is not part of the import contract and was ignored" for name in sorted(files) if name not in FILES
+    ]
     ctx = _Context()
     parsed: dict[str, ParsedFile] = {}
     raw: dict[str, list] = {}
@@ -243,7 +259,11 @@ def check_files(files: dict[str, bytes], today: date | None = None) -> tuple[dic
         errors.extend(p.errors)
     if not parsed:
         errors.append(RowError("(none)", 0, "", f"no import file found; expected any of {', '.join(FILES)}"))
-    return parsed, sorted(errors, key=lambda e: (FILE_ORDER.index(e.file) if e.file in FILES else 9, e.line, e.column)), warnings
+    return (
+        parsed,
+        sorted(errors, key=lambda e: (FILE_ORDER.index(e.file) if e.file in FILES else 9, e.line, e.column)),
+        warnings,
+    )
 
 
 def import_files(files: dict[str, bytes], *, actor: Actor, today: date | None = None) -> ImportResult:
@@ -273,7 +293,9 @@ def import_files(files: dict[str, bytes], *, actor: Actor, today: date | None = 
         db.session.commit()
     except SQLAlchemyError as exc:
         db.session.rollback()
-        result.errors.append(RowError("(database)", 0, "", f"the database refused the import, nothing was written: {exc.orig or exc}"))
+        result.errors.append(
+            RowError("(database)", 0, "", f"the database refused the import, nothing was written: {exc.orig or exc}")
+        )
     return result
 
 
@@ -320,7 +342,16 @@ class _Writer:
             values = {f: row[f] for f in fields}
             held = existing.get(row["ref"])
             if held is None:
-                new.append({"ref": row["ref"], **values, **extra_new, "version_id": 1, "created_at": self.now, "updated_at": self.now})
+                new.append(
+                    {
+                        "ref": row["ref"],
+                        **values,
+                        **extra_new,
+                        "version_id": 1,
+                        "created_at": self.now,
+                        "updated_at": self.now,
+                    }
+                )
                 continue
             before = dict(zip(fields, held[1:], strict=True))
             if before == values:
@@ -365,8 +396,11 @@ class _Writer:
             order = held.get(row["ref"])
             if order is None:
                 order = Order(
-                    ref=row["ref"], order_type=row["order_type"], subject_id=subject_id,
-                    starts_on=row["starts_on"], ends_on=row["ends_on"],
+                    ref=row["ref"],
+                    order_type=row["order_type"],
+                    subject_id=subject_id,
+                    starts_on=row["starts_on"],
+                    ends_on=row["ends_on"],
                 )
                 order.protected_persons = [db.session.get(Person, protected_id)]
                 order.conditions = [OrderCondition(number=i, text=t) for i, t in enumerate(row["conditions"], 1)]
@@ -378,9 +412,12 @@ class _Writer:
                 "conditions": [c.text for c in order.conditions],
             }
             after = {
-                "order_type": row["order_type"], "subject_id": subject_id,
-                "starts_on": row["starts_on"].isoformat(), "ends_on": row["ends_on"].isoformat() if row["ends_on"] else None,
-                "protected_refs": [row["protected_ref"]], "conditions": row["conditions"],
+                "order_type": row["order_type"],
+                "subject_id": subject_id,
+                "starts_on": row["starts_on"].isoformat(),
+                "ends_on": row["ends_on"].isoformat() if row["ends_on"] else None,
+                "protected_refs": [row["protected_ref"]],
+                "conditions": row["conditions"],
             }
             if before == after:
                 counts["unchanged"] += 1
@@ -415,17 +452,27 @@ class _Writer:
             key = (ids[row["person_ref"]], row["lever"], row["noted_on"])
             current = held.get(key)
             if current is None:
-                new.append({
-                    "person_id": key[0], "lever": row["lever"], "noted_on": row["noted_on"], "active": row["active"],
-                    "detail": row["detail"], "version_id": 1, "created_at": self.now, "updated_at": self.now,
-                })
+                new.append(
+                    {
+                        "person_id": key[0],
+                        "lever": row["lever"],
+                        "noted_on": row["noted_on"],
+                        "active": row["active"],
+                        "detail": row["detail"],
+                        "version_id": 1,
+                        "created_at": self.now,
+                        "updated_at": self.now,
+                    }
+                )
             elif (current[1], current[2]) == (row["active"], row["detail"]):
                 counts["unchanged"] += 1
             else:
                 lever = db.session.get(Lever, current[0])
                 self._note_change(
-                    "levers.csv", f"{row['person_ref']}/{row['lever']}/{row['noted_on']}",
-                    {"active": current[1], "detail": current[2]}, {"active": row["active"], "detail": row["detail"]},
+                    "levers.csv",
+                    f"{row['person_ref']}/{row['lever']}/{row['noted_on']}",
+                    {"active": current[1], "detail": current[2]},
+                    {"active": row["active"], "detail": row["detail"]},
                 )
                 lever.active, lever.detail = row["active"], row["detail"]
                 counts["updated"] += 1
@@ -439,4 +486,3 @@ class _Writer:
 def _chunks(items: list, size: int):
     for start in range(0, len(items), size):
         yield items[start : start + size]
-

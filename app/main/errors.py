@@ -1,4 +1,5 @@
 """Error pages that say what happened and nothing about the internals."""
+
 from flask import jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 

@@ -1,4 +1,5 @@
 """Home page (what each role can do from here) and a health check for load balancers."""
+
 import sqlalchemy as sa
 from flask import render_template
 

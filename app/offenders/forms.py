@@ -1,4 +1,5 @@
 """Person forms."""
+
 from datetime import date
 
 from flask_wtf import FlaskForm

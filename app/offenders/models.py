@@ -1,4 +1,5 @@
 """Persons with aliases, markers, categories and addresses; DA events; relationships; levers."""
+
 from datetime import date
 
 import sqlalchemy as sa
@@ -23,9 +24,7 @@ class Person(TimestampMixin, VersionedMixin, db.Model):
     aliases: Mapped[list["PersonAlias"]] = relationship(
         back_populates="person", cascade="all, delete-orphan", order_by="PersonAlias.id"
     )
-    categories: Mapped[list["PersonCategory"]] = relationship(
-        back_populates="person", cascade="all, delete-orphan"
-    )
+    categories: Mapped[list["PersonCategory"]] = relationship(back_populates="person", cascade="all, delete-orphan")
     markers: Mapped[list["WarningMarker"]] = relationship(
         back_populates="person", cascade="all, delete-orphan", order_by="WarningMarker.id"
     )

@@ -1,4 +1,5 @@
 """Person pages: the profile and its edit form (the full register arrives with the register issue)."""
+
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from app.offenders import bp, services
@@ -53,4 +54,3 @@ def edit(ref):
     elif form.is_submitted():
         status = 400
     return render_template("offenders/edit.html", person=person, form=form, conflict=conflict), status
-

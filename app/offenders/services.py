@@ -1,4 +1,5 @@
 """Reading and changing person records. Every view and change is audited here, not in routes."""
+
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -26,7 +27,9 @@ def get_person(ref: str) -> Person | None:
 
 def view_person(person: Person, *, actor: Actor | None = None, reason: str | None = None) -> None:
     """Record the consultation of a person's record (DPA 2018 s.62)."""
-    audit.record("view", f"viewed person {person.ref}", object_type="person", object_ref=person.ref, reason=reason, actor=actor)
+    audit.record(
+        "view", f"viewed person {person.ref}", object_type="person", object_ref=person.ref, reason=reason, actor=actor
+    )
     db.session.commit()
 
 
@@ -46,7 +49,9 @@ def update_person(person: Person, values: dict, *, expected_version: int, actor:
     if person.version_id != expected_version:
         raise EditConflict()
     if values.get("pnc_id"):
-        clash = db.session.scalar(sa.select(Person.ref).where(Person.pnc_id == values["pnc_id"], Person.id != person.id))
+        clash = db.session.scalar(
+            sa.select(Person.ref).where(Person.pnc_id == values["pnc_id"], Person.id != person.id)
+        )
         if clash:
             raise ValidationFailed({"pnc_id": f"PNC ID {values['pnc_id']} is already held for person {clash}."})
     before = audit.snapshot(person, PERSON_EDITABLE)
@@ -57,7 +62,9 @@ def update_person(person: Person, values: dict, *, expected_version: int, actor:
     if not diff:
         db.session.rollback()
         return {}
-    audit.record("update", f"changed person {person.ref}", object_type="person", object_ref=person.ref, data=diff, actor=actor)
+    audit.record(
+        "update", f"changed person {person.ref}", object_type="person", object_ref=person.ref, data=diff, actor=actor
+    )
     try:
         db.session.commit()
     except StaleDataError as exc:

@@ -1,4 +1,5 @@
 """Orders (with protected persons and numbered conditions) and breach reports against them."""
+
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -41,9 +42,7 @@ class Order(TimestampMixin, VersionedMixin, db.Model):
         back_populates="order", cascade="all, delete-orphan", order_by="OrderCondition.number"
     )
 
-    __table_args__ = (
-        sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),
-    )
+    __table_args__ = (sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="ends_after_start"),)
 
     def in_force_on(self, day: date) -> bool:
         if self.starts_on > day:

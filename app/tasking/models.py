@@ -1,4 +1,5 @@
 """Scoring model versions, stored score runs with per-person breakdowns, and tasks."""
+
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -36,9 +37,7 @@ class ScoreRun(db.Model):
     # A run that re-scores some persons only (after a breach) names them; a full run has none.
     partial: Mapped[bool] = mapped_column(sa.Boolean, default=False)
 
-    __table_args__ = (
-        sa.CheckConstraint("trigger IN ('nightly', 'manual', 'breach', 'import')", name="trigger_known"),
-    )
+    __table_args__ = (sa.CheckConstraint("trigger IN ('nightly', 'manual', 'breach', 'import')", name="trigger_known"),)
 
 
 class ScoreRow(db.Model):
