@@ -70,9 +70,18 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 # The main menu, in order; each link shows only to users whose roles open it.
+# Endpoints that do not exist yet are simply not shown.
 NAV_LINKS = [
     ("main.index", "Home"),
+    ("tasking.targets", "Targets"),
+    ("offenders.index", "Persons"),
+    ("orders.index", "Orders"),
+    ("orders.log_breach", "Log a breach"),
+    ("tasking.my_tasks", "My tasks"),
+    ("tasking.board", "Task board"),
+    ("referrals.index", "Referrals"),
     ("imports.upload", "Import"),
+    ("tasking.model_versions", "Scoring model"),
     ("audit.index", "Audit log"),
 ]
 

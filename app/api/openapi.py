@@ -10,7 +10,7 @@ ERROR = {
 }
 
 
-def _errors(*codes: int) -> dict:
+def errors(*codes: int) -> dict:
     text = {400: "Bad input", 401: "No valid bearer token", 403: "The token's user lacks the role", 404: "Not found"}
     return {
         str(code): {
@@ -22,6 +22,11 @@ def _errors(*codes: int) -> dict:
 
 
 def document() -> dict:
+    from app.api import breaches, routes, targets
+
+    paths = {}
+    for module in (routes, targets, breaches):
+        paths.update(module.PATHS)
     return {
         "openapi": "3.0.3",
         "info": {
@@ -36,34 +41,5 @@ def document() -> dict:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {"Error": ERROR},
         },
-        "paths": {
-            "/whoami": {
-                "get": {
-                    "summary": "The user the token belongs to, and their roles",
-                    "responses": {
-                        "200": {
-                            "description": "The token's user",
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "object",
-                                        "properties": {
-                                            "username": {"type": "string"},
-                                            "roles": {"type": "array", "items": {"type": "string"}},
-                                        },
-                                    }
-                                }
-                            },
-                        },
-                        **_errors(401),
-                    },
-                }
-            },
-            "/openapi.json": {
-                "get": {
-                    "summary": "This document",
-                    "responses": {"200": {"description": "OpenAPI 3 document"}, **_errors(401)},
-                }
-            },
-        },
+        "paths": paths,
     }

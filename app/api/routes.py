@@ -1,12 +1,40 @@
-"""API routes: who am I, and the OpenAPI document. Later issues add targets and breaches."""
+"""API routes common to every part: who am I, and the OpenAPI document."""
 
 from flask import jsonify
 from flask_login import current_user
 
 from app.api import bp
-from app.api.openapi import document
+from app.api.openapi import document, errors
 from app.catalogue import ROLES
 from app.security import roles_required
+
+PATHS = {
+    "/whoami": {
+        "get": {
+            "summary": "The user the token belongs to, and their roles",
+            "responses": {
+                "200": {
+                    "description": "The token's user",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "username": {"type": "string"},
+                                    "roles": {"type": "array", "items": {"type": "string"}},
+                                },
+                            }
+                        }
+                    },
+                },
+                **errors(401),
+            },
+        }
+    },
+    "/openapi.json": {
+        "get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3 document"}, **errors(401)}}
+    },
+}
 
 
 @bp.get("/whoami")

@@ -21,7 +21,7 @@ def _render(code: int, description: str | None = None):
     db.session.rollback()
     title, message = MESSAGES.get(code, (f"Error {code}", "The request failed."))
     if request.blueprint == "api" or request.path.startswith("/api/"):
-        return jsonify(error=(description or title).lower() if description else title.lower()), code
+        return jsonify(error=description or title), code
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 

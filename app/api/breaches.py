@@ -1,0 +1,3 @@
+"""POST /api/v1/breaches (the orders and breaches issue)."""
+
+PATHS: dict = {}

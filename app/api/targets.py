@@ -1,0 +1,3 @@
+"""GET /api/v1/targets (the ranking issue)."""
+
+PATHS: dict = {}
