@@ -7,6 +7,7 @@ values without a code change. Fixed vocabularies that the code branches on live 
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
+from wtforms.fields.choices import SelectChoice
 
 from app.extensions import db
 
@@ -134,3 +135,9 @@ def codes(model) -> set[str]:
 
 def labels(model) -> dict[str, str]:
     return dict(db.session.execute(sa.select(model.code, model.label).order_by(model.label)).all())
+
+
+def select_choices(mapping: dict[str, str], blank: str | None = None) -> list[SelectChoice]:
+    """Choices for a WTForms SelectField from a {code: label} vocabulary, optionally with a blank first."""
+    options = [SelectChoice(code, label) for code, label in mapping.items()]
+    return [SelectChoice("", blank), *options] if blank is not None else options
