@@ -8,7 +8,9 @@ from app.extensions import bootstrap, csrf, db, login_manager, migrate
 
 
 def create_app(overrides: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    """Build the app. `overrides` replaces settings (tests); INSTANCE_PATH moves instance/."""
+    overrides = dict(overrides or {})
+    app = Flask(__name__, instance_relative_config=True, instance_path=overrides.pop("INSTANCE_PATH", None))
     app.config.update(load_config(app.instance_path, overrides))
     register_extensions(app)
     register_blueprints(app)
@@ -100,7 +102,9 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from app.auth.cli import users_cli
     from app.imports.cli import demo_data_command, import_data_command
+    from app.tasking.cli import rank_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(import_data_command)
     app.cli.add_command(demo_data_command)
+    app.cli.add_command(rank_command)

@@ -45,12 +45,14 @@ class Database:
         self.sqlite_template = tmp / "template.sqlite"
         if not self.url:
             self.url = f"sqlite:///{self.sqlite_path}"
+        self.instance_path = tmp / "instance"
         self.apps = []
         self.seed = {}
 
     def make_app(self, **overrides):
         config = {
             "ENV": "testing",
+            "INSTANCE_PATH": str(self.instance_path),
             "SQLALCHEMY_DATABASE_URI": self.url,
             "WTF_CSRF_ENABLED": False,
             "SERVER_NAME": None,

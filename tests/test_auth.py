@@ -254,3 +254,27 @@ def test_database_url_accepts_plain_postgresql_scheme(monkeypatch, tmp_path):
 
     monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
     assert database_url(str(tmp_path)) == "postgresql+psycopg://u@h/db"
+
+
+def test_demo_users_get_generated_passwords_shown_again_later(app, runner):
+    first = runner.invoke(args=["users", "demo"])
+    assert first.exit_code == 0, first.output
+    users = {u.username: u for u in db.session.scalars(sa.select(User))}
+    assert set(users) == {"supervisor", "officer", "referral", "analyst", "admin"}
+    passwords = {}
+    for line in first.output.splitlines():
+        parts = line.split()
+        if parts and parts[0] in users:
+            passwords[parts[0]] = parts[1]
+    assert len(set(passwords.values())) == 5
+    assert all(users[name].check_password(pw) for name, pw in passwords.items())
+    again = runner.invoke(args=["users", "demo"])
+    assert again.exit_code == 0 and all(pw in again.output for pw in passwords.values())
+    assert count(User) == 5
+
+
+def test_demo_users_are_refused_in_production(database, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "y" * 40)
+    prod = database.make_app(ENV="production")
+    result = prod.test_cli_runner().invoke(args=["users", "demo"])
+    assert result.exit_code != 0 and "never created in production" in result.output

@@ -1,13 +1,19 @@
 """`flask users create|token`: the user-management contract of DESIGN.md."""
 
+import secrets
 import sys
+from pathlib import Path
 
 import click
-from flask.cli import AppGroup
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 
 from app.audit.services import Actor
 from app.auth import services
+from app.auth.models import User
 from app.catalogue import ROLES
+from app.extensions import db
 
 users_cli = AppGroup("users", help="Create users and issue API tokens.")
 
@@ -40,3 +46,39 @@ def token(name):
         click.echo(services.issue_token(name, actor=Actor.cli()))
     except services.AuthError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+DEMO_USERS = [
+    ("supervisor", "Demo Supervisor", ["supervisor"], "Proactive Team North"),
+    ("officer", "Demo Officer", ["officer"], "Proactive Team North"),
+    ("referral", "Demo Referral Worker", ["referral"], None),
+    ("analyst", "Demo Analyst", ["analyst"], None),
+    ("admin", "Demo Administrator", ["admin"], None),
+]
+
+
+@users_cli.command("demo")
+@with_appcontext
+def demo_users():
+    """Create one demo user per role with generated passwords (development only), and print them.
+
+    The passwords are printed and kept in instance/demo-credentials.txt (readable by the owner
+    only) so a later run can show them again; nothing is hard-coded.
+    """
+    if current_app.config["ACHILLES_ENV"] == "production":
+        raise click.ClickException("Demo users are never created in production.")
+    path = Path(current_app.instance_path) / "demo-credentials.txt"
+    lines = path.read_text().splitlines() if path.exists() else []
+    known = {line.split()[0] for line in lines if line.strip()}
+    for username, display, roles, team in DEMO_USERS:
+        if username in known or db.session.scalar(sa.select(User.id).where(User.username == username)):
+            continue
+        password = secrets.token_urlsafe(12)
+        services.create_user(username, roles, password, actor=Actor.cli(), display_name=display, team=team)
+        lines.append(f"{username:<11} {password}   ({', '.join(roles)})")
+    path.write_text("\n".join(lines) + "\n")
+    path.chmod(0o600)
+    click.echo("Sign in at http://127.0.0.1:5000 with one of these demo users (username, password, roles):")
+    for line in lines:
+        click.echo("  " + line)
+    click.echo(f"(kept in {path})")

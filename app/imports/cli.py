@@ -3,10 +3,13 @@
 import tempfile
 
 import click
+import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from app.audit.services import Actor
+from app.extensions import db
 from app.imports import services
+from app.offenders.models import Person
 
 
 def _report(result: services.ImportResult) -> None:
@@ -40,10 +43,15 @@ def import_data_command(directory):
 @click.option("--seed", type=int, default=2022, show_default=True)
 @click.option("--force-scale", is_flag=True, help="Shorthand for the force-scale dataset.")
 @click.option("--keep", type=click.Path(file_okay=False), default=None, help="Also keep the generated CSVs here.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the register already holds persons.")
 @with_appcontext
-def demo_data_command(scale, seed, force_scale, keep):
+def demo_data_command(scale, seed, force_scale, keep, if_empty):
     """Write a seeded synthetic dataset through the import path. Invented names only."""
     from app.imports import demo
+
+    if if_empty and db.session.scalar(sa.select(Person.id).limit(1)) is not None:
+        click.echo("The register already holds persons: demo data not loaded.")
+        return
 
     if force_scale:
         scale = demo.FORCE_SCALE
