@@ -84,6 +84,7 @@ NAV_LINKS = [
     ("referrals.index", "Referrals"),
     ("imports.upload", "Import"),
     ("tasking.model_versions", "Scoring model"),
+    ("auth.users", "Users"),
     ("audit.index", "Audit log"),
 ]
 

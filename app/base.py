@@ -61,3 +61,7 @@ class VersionedMixin:
     @declared_attr.directive
     def __mapper_args__(cls):
         return {"version_id_col": cls.version_id}
+
+
+class EditConflict(Exception):
+    """Someone else saved the record after this edit began; nothing was written."""

@@ -67,3 +67,20 @@ def test_an_empty_database_upgrades_seeds_the_catalogues_and_matches_the_models(
         with db.engine.connect() as conn:
             assert set(sa.inspect(conn).get_table_names()) <= {"alembic_version"}
         db.engine.dispose()
+
+
+def test_upgrading_a_database_that_holds_users_gives_them_version_1(empty_database_url):
+    app = create_app({"ENV": "testing", "SQLALCHEMY_DATABASE_URI": empty_database_url})
+    with app.app_context():
+        upgrade(directory=MIGRATIONS, revision="0cfc2d6ee694")
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO users (username, display_name, password_hash, active, created_at, updated_at) "
+                    "VALUES ('old', 'Old User', 'x', true, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+        upgrade(directory=MIGRATIONS)
+        with db.engine.connect() as conn:
+            assert conn.execute(sa.text("SELECT version_id FROM users WHERE username = 'old'")).scalar() == 1
+        db.engine.dispose()

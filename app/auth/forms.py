@@ -1,8 +1,12 @@
-"""Sign-in form."""
+"""Sign-in and user administration forms."""
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, HiddenField, PasswordField, SelectMultipleField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.auth.services import MIN_PASSWORD_LENGTH
+from app.catalogue import ROLES, select_choices
 
 
 class LoginForm(FlaskForm):
@@ -13,3 +17,70 @@ class LoginForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     submit = SubmitField("Sign out")
+
+
+class RolesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _roles_field():
+    return RolesField(
+        "Roles", choices=select_choices(ROLES), validators=[DataRequired(message="Give the user at least one role.")]
+    )
+
+
+class UserEditForm(FlaskForm):
+    display_name = StringField(
+        "Display name", validators=[DataRequired(message="Enter a display name."), Length(max=200)]
+    )
+    roles = _roles_field()
+    team = StringField("Team", validators=[Optional(), Length(max=100)])
+    active = BooleanField("Account active (can sign in)")
+    version_id = HiddenField()
+    submit = SubmitField("Save user")
+
+
+class UserCreateForm(FlaskForm):
+    username = StringField(
+        "Username",
+        validators=[
+            DataRequired(message="Enter a username."),
+            Length(max=100),
+            Regexp(r"^[A-Za-z0-9._-]+$", message="Use letters, digits, dots, hyphens or underscores only."),
+        ],
+    )
+    display_name = StringField(
+        "Display name", validators=[DataRequired(message="Enter a display name."), Length(max=200)]
+    )
+    roles = _roles_field()
+    team = StringField("Team", validators=[Optional(), Length(max=100)])
+    password = PasswordField(
+        "Initial password",
+        validators=[
+            DataRequired(message="Enter an initial password."),
+            Length(min=MIN_PASSWORD_LENGTH, max=500, message=f"Use at least {MIN_PASSWORD_LENGTH} characters."),
+        ],
+    )
+    confirm = PasswordField(
+        "Repeat the password", validators=[EqualTo("password", message="The passwords do not match.")]
+    )
+    submit = SubmitField("Create user")
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired(message="Enter a new password."),
+            Length(min=MIN_PASSWORD_LENGTH, max=500, message=f"Use at least {MIN_PASSWORD_LENGTH} characters."),
+        ],
+    )
+    confirm = PasswordField(
+        "Repeat the password", validators=[EqualTo("password", message="The passwords do not match.")]
+    )
+    submit = SubmitField("Set password")
+
+
+class RevokeTokensForm(FlaskForm):
+    submit = SubmitField("Revoke all API tokens")

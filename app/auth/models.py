@@ -7,7 +7,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.base import TimestampMixin, UTCDateTime, utcnow
+from app.base import TimestampMixin, UTCDateTime, VersionedMixin, utcnow
 from app.extensions import db
 
 user_roles = sa.Table(
@@ -32,7 +32,7 @@ class Team(db.Model):
     name: Mapped[str] = mapped_column(sa.Text, unique=True)
 
 
-class User(UserMixin, TimestampMixin, db.Model):
+class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)

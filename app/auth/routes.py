@@ -1,11 +1,17 @@
-"""Sign-in and sign-out pages."""
+"""Sign-in and sign-out pages, and user administration for admins."""
 
-from flask import flash, redirect, render_template, request, url_for
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
+from sqlalchemy.orm import selectinload
 
+from app.audit.services import Actor
 from app.auth import bp, services
-from app.auth.forms import LoginForm, LogoutForm
+from app.auth.forms import LoginForm, LogoutForm, PasswordForm, RevokeTokensForm, UserCreateForm, UserEditForm
+from app.auth.models import User
+from app.base import EditConflict
 from app.catalogue import ROLES
+from app.extensions import db
 from app.security import public, roles_required
 
 
@@ -43,3 +49,137 @@ def logout():
         logout_user()
         flash("You have signed out.", "info")
     return redirect(url_for("auth.login"))
+
+
+# ---- user administration (admin role) ------------------------------------------------------------
+
+
+def _user_or_404(username: str) -> User:
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/admin/users")
+@roles_required("admin")
+def users():
+    rows = db.session.scalars(sa.select(User).options(selectinload(User.team)).order_by(User.username)).all()
+    return render_template("auth/users.html", users=rows)
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@roles_required("admin")
+def user_new():
+    form = UserCreateForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = services.create_user(
+                form.username.data,
+                form.roles.data,
+                form.password.data,
+                actor=Actor.of(current_user),
+                display_name=form.display_name.data,
+                team=(form.team.data or "").strip() or None,
+            )
+        except services.AuthError as exc:
+            form.username.errors = [*form.username.errors, str(exc)]
+            status = 400
+        else:
+            flash(f"User {user.username} created. Give them their initial password in person.", "success")
+            return redirect(url_for("auth.user_edit", username=user.username))
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/user_new.html", form=form), status
+
+
+@bp.route("/admin/users/<username>", methods=["GET", "POST"])
+@roles_required("admin")
+def user_edit(username):
+    user = _user_or_404(username)
+    form = UserEditForm(obj=user)
+    if request.method == "GET":
+        form.roles.data = sorted(user.role_names)
+        form.team.data = user.team.name if user.team else ""
+        form.version_id.data = user.version_id
+    status = 200
+    if form.validate_on_submit():
+        try:
+            expected = int(form.version_id.data) if (form.version_id.data or "").isdigit() else -1
+            diff = services.update_user(
+                user,
+                display_name=form.display_name.data,
+                roles=form.roles.data,
+                team=form.team.data,
+                active=form.active.data,
+                expected_version=expected,
+                actor=Actor.of(current_user),
+            )
+        except EditConflict:
+            db.session.rollback()
+            user = _user_or_404(username)
+            form.version_id.data = user.version_id
+            flash(
+                "Another administrator changed this user while you were editing. Check their changes below "
+                "(your entries are kept) and save again.",
+                "warning",
+            )
+            return render_template(
+                "auth/user_edit.html",
+                user=user,
+                form=form,
+                password_form=PasswordForm(prefix="pw"),
+                revoke_form=RevokeTokensForm(prefix="rv"),
+                conflict=True,
+            ), 409
+        except services.AuthError as exc:
+            db.session.rollback()
+            form.roles.errors = [*form.roles.errors, str(exc)]
+            status = 400
+        else:
+            flash("User saved." if diff else "Nothing was changed.", "success")
+            return redirect(url_for("auth.user_edit", username=username))
+    elif form.is_submitted():
+        status = 400
+    return render_template(
+        "auth/user_edit.html",
+        user=user,
+        form=form,
+        password_form=PasswordForm(prefix="pw"),
+        revoke_form=RevokeTokensForm(prefix="rv"),
+        conflict=False,
+    ), status
+
+
+@bp.route("/admin/users/<username>/password", methods=["POST"])
+@roles_required("admin")
+def user_password(username):
+    user = _user_or_404(username)
+    form = PasswordForm(prefix="pw")
+    if form.validate_on_submit():
+        services.set_password(user, form.password.data, actor=Actor.of(current_user))
+        flash(f"Password set for {user.username}.", "success")
+        return redirect(url_for("auth.user_edit", username=username))
+    edit_form = UserEditForm(obj=user, formdata=None)
+    edit_form.roles.data = sorted(user.role_names)
+    edit_form.team.data = user.team.name if user.team else ""
+    edit_form.version_id.data = user.version_id
+    return render_template(
+        "auth/user_edit.html",
+        user=user,
+        form=edit_form,
+        password_form=form,
+        revoke_form=RevokeTokensForm(prefix="rv"),
+        conflict=False,
+    ), 400
+
+
+@bp.route("/admin/users/<username>/revoke-tokens", methods=["POST"])
+@roles_required("admin")
+def user_revoke_tokens(username):
+    user = _user_or_404(username)
+    if RevokeTokensForm(prefix="rv").validate_on_submit():
+        revoked = services.revoke_tokens(user, actor=Actor.of(current_user))
+        flash(f"{revoked} API token(s) revoked for {user.username}.", "success")
+    return redirect(url_for("auth.user_edit", username=username))

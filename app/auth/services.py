@@ -10,7 +10,7 @@ from flask import current_app
 from app.audit import services as audit
 from app.audit.services import Actor
 from app.auth.models import ApiToken, LoginAttempt, Role, Team, User
-from app.base import utcnow
+from app.base import EditConflict, utcnow
 from app.catalogue import ROLES
 from app.extensions import db
 from app.security import hash_token
@@ -144,3 +144,102 @@ def issue_token(username: str, *, actor: Actor) -> str:
     )
     db.session.commit()
     return token
+
+
+USER_FIELDS = ("display_name", "active", "team", "roles")
+
+
+def _user_snapshot(user: User) -> dict:
+    return {
+        "display_name": user.display_name,
+        "active": user.active,
+        "team": user.team.name if user.team else None,
+        "roles": sorted(user.role_names),
+    }
+
+
+def _team(name: str | None) -> Team | None:
+    name = (name or "").strip()
+    if not name:
+        return None
+    return db.session.scalar(sa.select(Team).where(Team.name == name)) or Team(name=name)
+
+
+def _active_admins_other_than(user: User) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(User.id)))
+        .join(User.roles)
+        .where(Role.name == "admin", User.active.is_(True), User.id != user.id)
+    )
+
+
+def update_user(
+    user: User,
+    *,
+    display_name: str,
+    roles: list[str],
+    team: str | None,
+    active: bool,
+    expected_version: int,
+    actor: Actor,
+) -> dict:
+    """Change a user's name, roles, team or active flag; return the audited changes.
+
+    An admin cannot lock the system out: the last active admin keeps the role and stays active.
+    """
+    if user.version_id != expected_version:
+        raise EditConflict()
+    unknown = sorted(set(roles) - set(ROLES))
+    if not roles or unknown:
+        raise AuthError("Give the user at least one role." if not roles else f"Unknown role {', '.join(unknown)}.")
+    losing_admin = "admin" in user.role_names and ("admin" not in roles or not active)
+    if losing_admin and _active_admins_other_than(user) == 0:
+        raise AuthError("This is the last active administrator: keep the admin role and the account active.")
+    before = _user_snapshot(user)
+    user.display_name = display_name.strip() or user.username
+    user.active = active
+    user.team = _team(team)
+    user.roles = list(db.session.scalars(sa.select(Role).where(Role.name.in_(roles))))
+    diff = audit.changes(before, _user_snapshot(user))
+    if not diff:
+        db.session.rollback()
+        return {}
+    audit.record(
+        "update", f"user {user.username} changed", object_type="user", object_ref=user.username, data=diff, actor=actor
+    )
+    if "active" in diff and not active:
+        _revoke_tokens(user)
+    db.session.commit()
+    return diff
+
+
+def set_password(user: User, password: str, *, actor: Actor) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AuthError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.")
+    user.set_password(password)
+    audit.record(
+        "update", f"password reset for {user.username}", object_type="user", object_ref=user.username, actor=actor
+    )
+    db.session.commit()
+
+
+def _revoke_tokens(user: User) -> int:
+    tokens = list(
+        db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None)))
+    )
+    for token in tokens:
+        token.revoked_at = utcnow()
+    return len(tokens)
+
+
+def revoke_tokens(user: User, *, actor: Actor) -> int:
+    revoked = _revoke_tokens(user)
+    audit.record(
+        "update",
+        f"{revoked} API token(s) revoked for {user.username}",
+        object_type="user",
+        object_ref=user.username,
+        actor=actor,
+    )
+    db.session.commit()
+    return revoked
