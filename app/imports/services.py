@@ -13,6 +13,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
 
 from app.audit import services as audit
 from app.audit.services import Actor
@@ -363,7 +364,7 @@ class _Writer:
             self._note_change(file, row["ref"], before, values)
             counts["updated"] += 1
         for chunk in _chunks(new, 5000):
-            db.session.execute(sa.insert(model), chunk)
+            db.session.execute(_bulk_insert(model), chunk)
         counts["created"] = len(new)
         db.session.flush()
         return counts
@@ -384,59 +385,74 @@ class _Writer:
         held = set(db.session.execute(sa.select(PersonCategory.person_id, PersonCategory.category)).all())
         missing = [{"person_id": pid, "category": cat} for pid, cat in sorted(wanted - held)]
         for chunk in _chunks(missing, 5000):
-            db.session.execute(sa.insert(PersonCategory), chunk)
+            db.session.execute(_bulk_insert(PersonCategory), chunk)
         return counts
 
     def write_orders(self, rows: list[dict]) -> Counter:
         ids = self._ids()
         counts = Counter(rows=len(rows))
-        held = {o.ref: o for o in db.session.scalars(sa.select(Order).where(Order.ref.in_([r["ref"] for r in rows])))}
-        for row in rows:
-            subject_id, protected_id = ids[row["subject_ref"]], ids[row["protected_ref"]]
-            order = held.get(row["ref"])
-            if order is None:
-                order = Order(
-                    ref=row["ref"],
-                    order_type=row["order_type"],
-                    subject_id=subject_id,
-                    starts_on=row["starts_on"],
-                    ends_on=row["ends_on"],
-                )
-                order.protected_persons = [db.session.get(Person, protected_id)]
-                order.conditions = [OrderCondition(number=i, text=t) for i, t in enumerate(row["conditions"], 1)]
-                db.session.add(order)
-                counts["created"] += 1
-                continue
-            before = audit.snapshot(order, ORDER_FIELDS) | {
-                "protected_refs": [p.ref for p in order.protected_persons],
-                "conditions": [c.text for c in order.conditions],
-            }
-            after = {
-                "order_type": row["order_type"],
-                "subject_id": subject_id,
-                "starts_on": row["starts_on"].isoformat(),
-                "ends_on": row["ends_on"].isoformat() if row["ends_on"] else None,
-                "protected_refs": [row["protected_ref"]],
-                "conditions": row["conditions"],
-            }
-            if before == after:
-                counts["unchanged"] += 1
-                continue
-            order.order_type, order.subject_id = row["order_type"], subject_id
-            order.starts_on, order.ends_on = row["starts_on"], row["ends_on"]
-            if before["protected_refs"] != after["protected_refs"]:
-                order.protected_persons = [db.session.get(Person, protected_id)]
-            by_number = {c.number: c for c in order.conditions}
-            for number, text in enumerate(row["conditions"], 1):
-                if number in by_number:
-                    by_number[number].text = text
-                else:
-                    order.conditions.append(OrderCondition(number=number, text=text))
-            order.conditions = [c for c in order.conditions if c.number <= len(row["conditions"])]
-            self._note_change("orders.csv", row["ref"], before, after)
-            counts["updated"] += 1
+        held = {
+            o.ref: o
+            for o in db.session.scalars(
+                sa.select(Order)
+                .where(Order.ref.in_([r["ref"] for r in rows]))
+                .options(selectinload(Order.protected_persons), selectinload(Order.conditions))
+            )
+        }
+        protected = {}
+        for chunk in _chunks(sorted({ids[r["protected_ref"]] for r in rows}), 5000):
+            protected.update((p.id, p) for p in db.session.scalars(sa.select(Person).where(Person.id.in_(chunk))))
+        # No autoflush: otherwise each lookup would write the previous order on its own.
+        with db.session.no_autoflush:
+            for row in rows:
+                self._write_order(row, ids, held, protected, counts)
         db.session.flush()
         return counts
+
+    def _write_order(self, row: dict, ids: dict, held: dict, protected: dict, counts: Counter) -> None:
+        subject_id, protected_id = ids[row["subject_ref"]], ids[row["protected_ref"]]
+        order = held.get(row["ref"])
+        if order is None:
+            order = Order(
+                ref=row["ref"],
+                order_type=row["order_type"],
+                subject_id=subject_id,
+                starts_on=row["starts_on"],
+                ends_on=row["ends_on"],
+            )
+            order.protected_persons = [protected[protected_id]]
+            order.conditions = [OrderCondition(number=i, text=t) for i, t in enumerate(row["conditions"], 1)]
+            db.session.add(order)
+            counts["created"] += 1
+            return
+        before = audit.snapshot(order, ORDER_FIELDS) | {
+            "protected_refs": [p.ref for p in order.protected_persons],
+            "conditions": [c.text for c in order.conditions],
+        }
+        after = {
+            "order_type": row["order_type"],
+            "subject_id": subject_id,
+            "starts_on": row["starts_on"].isoformat(),
+            "ends_on": row["ends_on"].isoformat() if row["ends_on"] else None,
+            "protected_refs": [row["protected_ref"]],
+            "conditions": row["conditions"],
+        }
+        if before == after:
+            counts["unchanged"] += 1
+            return
+        order.order_type, order.subject_id = row["order_type"], subject_id
+        order.starts_on, order.ends_on = row["starts_on"], row["ends_on"]
+        if before["protected_refs"] != after["protected_refs"]:
+            order.protected_persons = [protected[protected_id]]
+        by_number = {c.number: c for c in order.conditions}
+        for number, text in enumerate(row["conditions"], 1):
+            if number in by_number:
+                by_number[number].text = text
+            else:
+                order.conditions.append(OrderCondition(number=number, text=text))
+        order.conditions = [c for c in order.conditions if c.number <= len(row["conditions"])]
+        self._note_change("orders.csv", row["ref"], before, after)
+        counts["updated"] += 1
 
     def write_levers(self, rows: list[dict]) -> Counter:
         ids = self._ids()
@@ -477,10 +493,16 @@ class _Writer:
                 lever.active, lever.detail = row["active"], row["detail"]
                 counts["updated"] += 1
         for chunk in _chunks(new, 5000):
-            db.session.execute(sa.insert(Lever), chunk)
+            db.session.execute(_bulk_insert(Lever), chunk)
         counts["created"] = len(new)
         db.session.flush()
         return counts
+
+
+def _bulk_insert(model):
+    # render_nulls keeps rows with different empty columns in one batch (otherwise SQLAlchemy
+    # splits them by the columns present, and PostgreSQL gets tens of thousands of statements).
+    return sa.insert(model).execution_options(render_nulls=True)
 
 
 def _chunks(items: list, size: int):
