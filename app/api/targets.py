@@ -1,3 +1,87 @@
-"""GET /api/v1/targets (the ranking issue)."""
+"""GET /api/v1/targets: the ranked list, the same objects as `flask rank --json`."""
 
-PATHS: dict = {}
+from flask import jsonify, request
+from flask_login import current_user
+
+from app.api import bp
+from app.api.openapi import errors
+from app.audit.services import Actor
+from app.security import roles_required
+from app.tasking import services
+
+READERS = ("supervisor", "analyst")
+
+POINTS = {"type": "integer", "minimum": 0}
+
+# Inline rather than under components: openapi.document() gathers paths only. Other routes that
+# answer with a ranked object (POST /breaches' `score`) can use this same schema.
+TARGET = {
+    "type": "object",
+    "description": "One ranked person with the breakdown of the score (scoring model in force).",
+    "required": ["person_ref", "priority", "harm", "opportunity", "R", "F", "G", "V", "levers", "flags"],
+    "properties": {
+        "person_ref": {"type": "string", "description": "The person's reference."},
+        "priority": {**POINTS, "description": "harm + opportunity; the list is sorted on it."},
+        "harm": {**POINTS, "description": "R + F + G + V (0-110 under the default model)."},
+        "opportunity": {**POINTS, "description": "Sum of the active levers' weights, capped (50 by default)."},
+        "R": {**POINTS, "description": "Recency: months since the latest event."},
+        "F": {**POINTS, "description": "Frequency: events in the 36-month window."},
+        "G": {**POINTS, "description": "Gravity: total harm days of the events in the window."},
+        "V": {**POINTS, "description": "Victims: distinct victims in the window."},
+        "levers": {
+            "type": "object",
+            "description": 'Each active lever and its weight, e.g. {"outstanding_warrant": 25}.',
+            "additionalProperties": {"type": "integer"},
+        },
+        "flags": {
+            "type": "array",
+            "description": "Raised flags, always in this order.",
+            "items": {"type": "string", "enum": ["serial", "escalating", "high_risk", "active_order", "recent_breach"]},
+        },
+    },
+}
+
+PATHS = {
+    "/targets": {
+        "get": {
+            "summary": "The ranked target list (supervisor or analyst)",
+            "description": "Ordered by priority, then harm, then latest event (newest first), then person reference. "
+            "A person with no event in the 36-month window is not ranked. Same objects as `flask rank --json`.",
+            "parameters": [
+                {
+                    "name": "as_of",
+                    "in": "query",
+                    "required": False,
+                    "description": "Score as of this date (YYYY-MM-DD, not in the future); default today.",
+                    "schema": {"type": "string", "format": "date"},
+                },
+                {
+                    "name": "limit",
+                    "in": "query",
+                    "required": False,
+                    "description": "Return only the first N ranked persons; default all.",
+                    "schema": {"type": "integer", "minimum": 1},
+                },
+            ],
+            "responses": {
+                "200": {
+                    "description": "The ranked persons, best first",
+                    "content": {"application/json": {"schema": {"type": "array", "items": TARGET}}},
+                },
+                **errors(400, 401, 403),
+            },
+        }
+    }
+}
+
+
+@bp.get("/targets")
+@roles_required(*READERS)
+def targets():
+    try:
+        as_of = services.parse_as_of(request.args.get("as_of"))
+        limit = services.parse_limit(request.args.get("limit"))
+    except services.BadInput as exc:
+        return jsonify(error=exc.message, field=exc.field), 400
+    scores = services.view_targets(as_of, limit, actor=Actor.of(current_user), via="API")
+    return jsonify([s.to_json() for s in scores])
