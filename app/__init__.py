@@ -1,5 +1,7 @@
 """Achilles: the application factory. Nothing here runs at import time."""
 
+import importlib
+
 import sqlalchemy as sa
 from flask import Flask
 
@@ -51,12 +53,28 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def register_blueprints(app: Flask) -> None:
-    from app import api, audit, auth, imports, main, offenders, orders, tasking
+# Each part of the product and the modules that add routes to its blueprint.
+BLUEPRINTS = {
+    "main": ["routes"],
+    "auth": ["routes"],
+    "audit": ["routes"],
+    "offenders": ["routes"],
+    "orders": ["routes"],
+    "tasking": ["routes"],
+    "alerts": ["routes"],
+    "imports": ["routes"],
+    "api": ["routes", "targets", "breaches"],
+}
 
-    for module in (main, auth, audit, offenders, orders, tasking, imports, api):
-        app.register_blueprint(module.bp)
-    csrf.exempt(api.bp)  # bearer-token API: no cookies, so no CSRF
+
+def register_blueprints(app: Flask) -> None:
+    # Route modules are imported here, not by their packages, so that importing a package's
+    # models never drags in its routes (and the import cycles that would follow).
+    for part, route_modules in BLUEPRINTS.items():
+        for name in route_modules:
+            importlib.import_module(f"app.{part}.{name}")
+        app.register_blueprint(importlib.import_module(f"app.{part}").bp)
+    csrf.exempt(app.blueprints["api"])  # bearer-token API: no cookies, so no CSRF
 
 
 def register_security(app: Flask) -> None:
@@ -81,6 +99,7 @@ NAV_LINKS = [
     ("orders.log_breach", "Log a breach"),
     ("tasking.my_tasks", "My tasks"),
     ("tasking.board", "Task board"),
+    ("alerts.index", "Alerts"),
     ("referrals.index", "Referrals"),
     ("imports.upload", "Import"),
     ("tasking.model_versions", "Scoring model"),
@@ -103,9 +122,11 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from app.auth.cli import users_cli
     from app.imports.cli import demo_data_command, import_data_command
+    from app.scheduler_cli import scheduler_cli
     from app.tasking.cli import rank_command
 
     app.cli.add_command(users_cli)
     app.cli.add_command(import_data_command)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(rank_command)
+    app.cli.add_command(scheduler_cli)

@@ -7,5 +7,3 @@ that module's PATHS, which openapi.document() gathers.
 from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-from app.api import breaches, routes, targets  # noqa: E402,F401

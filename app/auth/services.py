@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.audit import services as audit
 from app.audit.services import Actor
@@ -16,6 +17,7 @@ from app.extensions import db
 from app.security import hash_token
 
 MIN_PASSWORD_LENGTH = 12
+_DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
 
 
 class AuthError(Exception):
@@ -57,6 +59,9 @@ def authenticate(username: str, password: str, remote_addr: str | None) -> SignI
         and _recent_failures(remote_addr=remote_addr) >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
     )
     user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        # Spend the same time as a real check, so response times do not reveal which names exist.
+        check_password_hash(_DUMMY_HASH, password)
     ok = not throttled and user is not None and user.is_active and user.check_password(password)
     db.session.add(LoginAttempt(username=username, remote_addr=remote_addr, success=ok))
     if ok:

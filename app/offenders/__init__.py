@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("offenders", __name__, url_prefix="/persons")
-
-from app.offenders import routes  # noqa: E402,F401

@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("orders", __name__, url_prefix="/orders")
-
-from app.orders import routes  # noqa: E402,F401

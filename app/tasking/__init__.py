@@ -3,5 +3,3 @@
 from flask import Blueprint
 
 bp = Blueprint("tasking", __name__)
-
-from app.tasking import routes  # noqa: E402,F401

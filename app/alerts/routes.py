@@ -1,0 +1,39 @@
+"""The alerts inbox: each user sees alerts addressed to them, their team or their roles."""
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+
+from app.alerts import bp, services
+from app.audit.services import Actor
+from app.catalogue import ROLES
+from app.extensions import db
+from app.security import roles_required
+from app.tasking.models import Alert
+
+
+@bp.route("/")
+@roles_required(*ROLES)
+def index():
+    show_dismissed = request.args.get("dismissed") == "1"
+    page = db.paginate(
+        services.alerts_for(current_user, include_dismissed=show_dismissed),
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
+    )
+    return render_template(
+        "alerts/index.html", page=page, kinds=services.ALERT_KINDS, show_dismissed=show_dismissed, form=FlaskForm()
+    )
+
+
+@bp.route("/<int:alert_id>/dismiss", methods=["POST"])
+@roles_required(*ROLES)
+def dismiss(alert_id):
+    visible = services.alerts_for(current_user, include_dismissed=True).where(Alert.id == alert_id)
+    alert = db.session.scalar(visible)
+    if alert is None:
+        abort(404)  # not theirs, or no such alert: the same answer, so nothing leaks
+    if FlaskForm().validate_on_submit() and alert.dismissed_at is None:
+        services.dismiss(alert, actor=Actor.of(current_user))
+        flash("Alert dismissed.", "success")
+    return redirect(url_for("alerts.index"))
