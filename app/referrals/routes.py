@@ -1,0 +1,1 @@
+"""Referral pages arrive with the referrals issue."""

@@ -1,0 +1,1 @@
+"""Task pages (my tasks, the board, meetings, outcomes) arrive with the tasking issue."""
