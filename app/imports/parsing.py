@@ -32,6 +32,8 @@ FILE_ORDER = list(FILES)
 REF_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")
 PNC_PATTERN = re.compile(r"^(\d{2}|\d{4})/\d{1,7}[A-Z]$")
 MAX_TEXT = 2000
+# Kept in step with app.orders.services.ACHILLES_REF_PREFIX (this module imports nothing from the app).
+ACHILLES_REF_PREFIX = "ACH-"
 
 
 @dataclass(frozen=True, order=True)
@@ -77,6 +79,11 @@ class RowChecker:
         value = self.text(column, required=required, max_length=64)
         if value is not None and not REF_PATTERN.match(value):
             self.error(column, f"{value!r} is not a valid reference (letters, digits, / _ . - only)")
+            return None
+        # Records made in Achilles (breaches, their events, orders) get ACH- references; keeping
+        # the prefix out of imports means the two can never collide.
+        if value is not None and value.upper().startswith(ACHILLES_REF_PREFIX):
+            self.error(column, f"{value!r}: references starting {ACHILLES_REF_PREFIX} are reserved for Achilles")
             return None
         return value
 

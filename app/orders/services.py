@@ -1,0 +1,739 @@
+"""The order register: create, correct, vary and revoke orders; lists; the protection gap.
+
+Every change is checked here (not in the routes) and audited with its before and after values in
+the same transaction. Breach logging lives in `app.orders.breaches`.
+"""
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.audit import services as audit
+from app.audit.models import AuditEntry
+from app.audit.services import Actor
+from app.auth.models import User
+from app.base import utcnow
+from app.catalogue import OrderType
+from app.extensions import db
+from app.offenders.models import Person, PersonAlias
+from app.orders.models import Breach, Order, OrderCondition, breach_conditions
+from app.tasking.models import Alert, Task
+
+# References made by Achilles start with this; the import refuses it, so the two never collide.
+ACHILLES_REF_PREFIX = "ACH-"
+ORDER_REF_PREFIX = "ACH-O-"
+REF_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")
+# Path words of the orders pages: an order may not be called by one of them.
+RESERVED_REFS = {"new", "expiring", "log-breach", "breaches"}
+
+DVPO = "dvpo"
+# Crime and Security Act 2010 s.28(10): a DVPO is in force for 14 to 28 days, counting the day made.
+DVPO_MIN_DAYS, DVPO_MAX_DAYS = 14, 28
+PROTECTION_GAP_DAYS = 7
+ORDER_FIELDS = (
+    "order_type",
+    "subject_ref",
+    "protected_refs",
+    "made_on",
+    "served_on",
+    "starts_on",
+    "ends_on",
+    "revoked_on",
+    "court",
+    "power_of_arrest",
+    "notes",
+    "conditions",
+)
+
+
+class ValidationFailed(Exception):
+    """The values cannot be saved. `errors` must be fixed; `warnings` need the user's confirmation."""
+
+    def __init__(self, errors: dict[str, str], warnings: dict[str, str] | None = None):
+        self.errors = errors
+        self.warnings = warnings or {}
+        super().__init__("; ".join(f"{k}: {v}" for k, v in {**self.errors, **self.warnings}.items()))
+
+
+class EditConflict(Exception):
+    """Someone else saved the record after this edit began; nothing was written."""
+
+
+def local_zone() -> ZoneInfo:
+    """Officers enter and read times in UK local time; storage is UTC."""
+    name = current_app.config.get("ACHILLES_TIMEZONE", "Europe/London") if has_app_context() else "Europe/London"
+    return ZoneInfo(name)
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar day on which an instant fell in UK local time (the day police records use)."""
+    return moment.astimezone(local_zone()).date()
+
+
+def local_today() -> date:
+    """Today in UK local time. It differs from the UTC date only in the first hour of a BST day;
+    a breach logged then is dated (and scored) on the day the officer sees on the clock."""
+    return local_date(utcnow())
+
+
+def local_time(day: date, at: time) -> datetime:
+    return datetime.combine(day, at, tzinfo=local_zone())
+
+
+def assign_ref(obj, prefix: str) -> str:
+    """Give a new row a reference from its primary key: unique on both engines under concurrency.
+
+    The row is inserted with a throwaway reference, and the reference is then set from the id the
+    database gave it (a PostgreSQL sequence, SQLite's rowid), inside the same transaction. A plain
+    UPDATE statement is used so the row's optimistic-lock version stays at 1.
+    """
+    db.session.flush()
+    model = type(obj)
+    ref = f"{prefix}{obj.id:06d}"
+    db.session.execute(
+        sa.update(model).where(model.id == obj.id).values(ref=ref).execution_options(synchronize_session=False)
+    )
+    sa.orm.attributes.set_committed_value(obj, "ref", ref)
+    return ref
+
+
+def placeholder_ref() -> str:
+    return f"pending:{uuid.uuid4().hex}"
+
+
+# ---- reading ------------------------------------------------------------------------------------
+
+
+def get_order(ref: str) -> Order | None:
+    return db.session.scalar(
+        sa.select(Order)
+        .where(Order.ref == ref)
+        .options(selectinload(Order.protected_persons), selectinload(Order.conditions))
+    )
+
+
+def in_force_clause(day: date):
+    return sa.and_(
+        Order.starts_on <= day,
+        sa.or_(Order.revoked_on.is_(None), Order.revoked_on > day),
+        sa.or_(Order.ends_on.is_(None), Order.ends_on >= day),
+    )
+
+
+def order_type_labels() -> dict[str, str]:
+    return dict(db.session.execute(sa.select(OrderType.code, OrderType.label).order_by(OrderType.label)).all())
+
+
+def districts() -> list[str]:
+    return list(
+        db.session.scalars(
+            sa.select(Person.district).where(Person.district.is_not(None)).distinct().order_by(Person.district)
+        )
+    )
+
+
+@dataclass
+class OrderFilters:
+    status: str = "in_force"  # in_force | all | ended
+    ending_within: int | None = None
+    order_type: str | None = None
+    district: str | None = None
+    q: str | None = None
+
+    def describe(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
+
+
+def _name_match(words: list[str]):
+    """Every word matches the subject's surname, forenames or an alias (case-insensitive on both engines)."""
+    conditions = []
+    for word in words:
+        pattern = f"%{word.lower()}%"
+        alias = sa.select(PersonAlias.id).where(
+            PersonAlias.person_id == Person.id,
+            sa.or_(
+                sa.func.lower(PersonAlias.surname).like(pattern), sa.func.lower(PersonAlias.forenames).like(pattern)
+            ),
+        )
+        conditions.append(
+            sa.or_(
+                sa.func.lower(Person.surname).like(pattern),
+                sa.func.lower(Person.forenames).like(pattern),
+                alias.exists(),
+            )
+        )
+    return sa.and_(*conditions)
+
+
+def search_orders(
+    filters: OrderFilters, *, as_of: date | None = None, page: int = 1, per_page: int = 50, actor: Actor | None = None
+) -> tuple[list[Order], int]:
+    """Orders matching the filters (soonest end first), one page, and the total; the search is audited."""
+    as_of = as_of or local_today()
+    query = sa.select(Order).join(Person, Person.id == Order.subject_id)
+    if filters.status == "in_force":
+        query = query.where(in_force_clause(as_of))
+    elif filters.status == "ended":
+        query = query.where(sa.not_(in_force_clause(as_of)), Order.starts_on <= as_of)
+    if filters.ending_within is not None:
+        query = query.where(in_force_clause(as_of), Order.ends_on <= as_of + timedelta(days=filters.ending_within))
+    if filters.order_type:
+        query = query.where(Order.order_type == filters.order_type)
+    if filters.district:
+        query = query.where(Person.district == filters.district)
+    if filters.q:
+        text = filters.q.strip()
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Order.ref).like(f"%{text.lower()}%"),
+                sa.func.lower(Person.ref) == text.lower(),
+                _name_match(text.split()),
+            )
+        )
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    orders = list(
+        db.session.scalars(
+            query.options(selectinload(Order.subject), selectinload(Order.protected_persons))
+            .order_by(Order.ends_on.is_(None), Order.ends_on, Order.ref)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+    )
+    audit.record(
+        "search",
+        f"searched orders ({total} found)",
+        object_type="order",
+        data={"filters": filters.describe(), "page": page, "found": total},
+        actor=actor,
+    )
+    db.session.commit()
+    return orders, total
+
+
+def view_order(order: Order, *, actor: Actor | None = None, purpose: str | None = None) -> None:
+    """Record the consultation of an order (its page, or a form that shows it)."""
+    summary = f"viewed order {order.ref}" + (f" ({purpose})" if purpose else "")
+    audit.record("view", summary, object_type="order", object_ref=order.ref, actor=actor)
+    db.session.commit()
+
+
+def describe(order: Order) -> dict[str, str]:
+    """The order's saved values in words, to show beside a user's own entries after a conflict."""
+
+    def day(value):
+        return f"{value:%d %b %Y}" if value else "—"
+
+    return {
+        "Type of order": order.type.label,
+        "Subject": f"{order.subject.full_name} ({order.subject.ref})",
+        "Protected persons": ", ".join(f"{p.full_name} ({p.ref})" for p in order.protected_persons) or "—",
+        "Date made": day(order.made_on),
+        "Date served": day(order.served_on),
+        "Start date": day(order.starts_on),
+        "End date": day(order.ends_on) if order.ends_on else "Until further order",
+        "Revoked": day(order.revoked_on) if order.revoked_on else "No",
+        "Court": order.court or "—",
+        "Power of arrest": "Yes" if order.power_of_arrest else "No",
+        "Conditions": "; ".join(f"{c.number}. {c.text}" for c in order.conditions),
+        "Notes": order.notes or "—",
+    }
+
+
+def breach_days(order: Order) -> list[tuple[str, date]]:
+    """(breach ref, UK day it happened) of each breach logged against the order, earliest first."""
+    if order.id is None:
+        return []
+    rows = db.session.execute(
+        sa.select(Breach.ref, Breach.occurred_at).where(Breach.order_id == order.id).order_by(Breach.occurred_at)
+    ).all()
+    return [(ref, local_date(at)) for ref, at in rows]
+
+
+def breached_condition_numbers(order: Order) -> set[int]:
+    if order.id is None:
+        return set()
+    return set(
+        db.session.scalars(
+            sa.select(OrderCondition.number)
+            .join(breach_conditions, breach_conditions.c.condition_id == OrderCondition.id)
+            .where(OrderCondition.order_id == order.id)
+        )
+    )
+
+
+def order_history(order: Order) -> list[AuditEntry]:
+    """The changes made to the order (created, corrected, varied, revoked), oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(AuditEntry)
+            .where(
+                AuditEntry.object_type == "order",
+                AuditEntry.object_ref == order.ref,
+                AuditEntry.action.in_(("create", "update")),
+            )
+            .order_by(AuditEntry.at, AuditEntry.id)
+        )
+    )
+
+
+# ---- checking and writing -----------------------------------------------------------------------
+
+
+@dataclass
+class OrderInput:
+    """What a user (or a caller) gives for an order. Person references, not ids."""
+
+    order_type: str
+    subject_ref: str
+    protected_refs: list[str]
+    starts_on: date
+    ends_on: date | None = None
+    made_on: date | None = None
+    served_on: date | None = None
+    court: str | None = None
+    power_of_arrest: bool = False
+    notes: str | None = None
+    ref: str | None = None
+    # Texts of the order's existing conditions by number; an empty text removes the condition.
+    condition_texts: dict[int, str] = field(default_factory=dict)
+    # New conditions, numbered after the highest existing number.
+    new_conditions: list[str] = field(default_factory=list)
+    confirmed: bool = False
+
+
+def split_refs(text: str | None) -> list[str]:
+    refs = []
+    for part in re.split(r"[\s,;]+", text or ""):
+        if part and part not in refs:
+            refs.append(part)
+    return refs
+
+
+def split_conditions(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def dvpo_days(starts_on: date, ends_on: date) -> int:
+    return (ends_on - starts_on).days + 1
+
+
+def _persons_by_ref(refs: list[str]) -> dict[str, Person]:
+    if not refs:
+        return {}
+    return {p.ref: p for p in db.session.scalars(sa.select(Person).where(Person.ref.in_(refs)))}
+
+
+def check_order(values: OrderInput, order: Order | None = None) -> tuple[dict, dict, dict]:
+    """Check an order's values; return (errors, warnings, resolved persons and conditions)."""
+    errors: dict[str, str] = {}
+    warnings: dict[str, str] = {}
+    now = local_today()
+
+    if order is None and values.ref:
+        if not REF_PATTERN.match(values.ref):
+            errors["ref"] = (
+                "Use letters, digits and / _ . - only (up to 64 characters), starting with a letter or digit."
+            )
+        elif values.ref.upper().startswith(ACHILLES_REF_PREFIX):
+            errors["ref"] = f"References starting {ACHILLES_REF_PREFIX} are given by Achilles. Leave it blank for one."
+        elif values.ref.lower() in RESERVED_REFS or values.ref.lower().startswith("breaches/"):
+            errors["ref"] = f"{values.ref!r} cannot be used as an order reference."
+        elif db.session.scalar(sa.select(Order.id).where(Order.ref == values.ref)):
+            errors["ref"] = f"An order with reference {values.ref} is already recorded."
+
+    if values.order_type not in order_type_labels():
+        errors["order_type"] = "Choose the type of order from the list."
+
+    people = _persons_by_ref([values.subject_ref, *values.protected_refs])
+    subject = people.get(values.subject_ref)
+    if subject is None:
+        errors["subject_ref"] = f"No person with reference {values.subject_ref!r} is recorded."
+    unknown = [ref for ref in values.protected_refs if ref not in people]
+    protected = [people[ref] for ref in values.protected_refs if ref in people]
+    if not values.protected_refs:
+        errors["protected_refs"] = "Enter the person reference of at least one protected person."
+    elif unknown:
+        errors["protected_refs"] = f"No person is recorded with reference {', '.join(unknown)}."
+    elif values.subject_ref in values.protected_refs:
+        errors["protected_refs"] = "The subject of the order cannot also be a person it protects."
+
+    if values.made_on and values.made_on > now:
+        errors["made_on"] = "The date made cannot be in the future."
+    if values.served_on:
+        if values.served_on > now:
+            errors["served_on"] = "The date served cannot be in the future."
+        elif values.made_on and values.served_on < values.made_on:
+            errors["served_on"] = "The order cannot be served before the date it was made."
+    if values.made_on and values.starts_on < values.made_on:
+        errors["starts_on"] = "The order cannot start before the date it was made."
+    if values.ends_on is not None and values.ends_on < values.starts_on:
+        errors["ends_on"] = (
+            f"The end date ({values.ends_on:%d %b %Y}) is before the start date ({values.starts_on:%d %b %Y})."
+        )
+    # Breaches already logged stay true to the order they were logged against.
+    logged = breach_days(order) if order is not None else []
+    if logged:
+        if values.subject_ref != order.subject.ref:
+            errors["subject_ref"] = "Breaches are logged against this order, so its subject cannot be changed."
+        if values.order_type != order.order_type:
+            errors["order_type"] = "Breaches are logged against this order, so its type cannot be changed."
+        first_ref, first_day = logged[0]
+        last_ref, last_day = logged[-1]
+        if values.starts_on > first_day and "starts_on" not in errors:
+            errors["starts_on"] = (
+                f"Breach {first_ref} was logged on {first_day:%d %b %Y}, so the order must start on or before that day."
+            )
+        if values.ends_on is not None and values.ends_on < last_day and "ends_on" not in errors:
+            errors["ends_on"] = (
+                f"Breach {last_ref} was logged on {last_day:%d %b %Y}, so the order must end on or after that day."
+            )
+    if values.order_type == DVPO and "ends_on" not in errors:
+        if values.ends_on is None:
+            warnings["ends_on"] = f"A DVPO lasts {DVPO_MIN_DAYS} to {DVPO_MAX_DAYS} days, but this one has no end date."
+        else:
+            days = dvpo_days(values.starts_on, values.ends_on)
+            if not DVPO_MIN_DAYS <= days <= DVPO_MAX_DAYS:
+                warnings["ends_on"] = (
+                    f"A DVPO lasts {DVPO_MIN_DAYS} to {DVPO_MAX_DAYS} days (counting the day it starts), "
+                    f"but these dates give {days} day{'s' if days != 1 else ''}."
+                )
+
+    if values.court and len(values.court) > 200:
+        errors["court"] = "The court name must be 200 characters or fewer."
+
+    # Conditions: numbers never change once given; a breached condition stays as it is.
+    existing = {c.number: c for c in order.conditions} if order is not None else {}
+    breached = breached_condition_numbers(order) if order is not None else set()
+    kept: dict[int, str] = {}
+    for number, condition in existing.items():
+        text = (values.condition_texts.get(number, condition.text) or "").strip()
+        if number in breached and text != condition.text:
+            errors["conditions"] = (
+                f"Condition {number} has a breach logged against it, so it cannot be changed or removed. "
+                "Record the court's change in the notes."
+            )
+        if text:
+            kept[number] = text
+    new_texts = [t.strip() for t in values.new_conditions if t.strip()]
+    if any(len(t) > 2000 for t in [*kept.values(), *new_texts]):
+        errors["conditions"] = "Each condition must be 2000 characters or fewer."
+    if not kept and not new_texts:
+        errors["conditions"] = "Enter at least one condition of the order."
+    next_number = max([*existing, 0]) + 1
+    for offset, text in enumerate(new_texts):
+        kept[next_number + offset] = text
+
+    if values.confirmed:
+        warnings = {}
+    return errors, warnings, {"subject": subject, "protected": protected, "conditions": kept}
+
+
+def _snapshot(order: Order) -> dict:
+    return audit.jsonable(
+        {
+            "order_type": order.order_type,
+            "subject_ref": order.subject.ref if order.subject else None,
+            "protected_refs": sorted(p.ref for p in order.protected_persons),
+            "made_on": order.made_on,
+            "served_on": order.served_on,
+            "starts_on": order.starts_on,
+            "ends_on": order.ends_on,
+            "revoked_on": order.revoked_on,
+            "court": order.court,
+            "power_of_arrest": bool(order.power_of_arrest),
+            "notes": order.notes,
+            "conditions": {str(c.number): c.text for c in order.conditions},
+        }
+    )
+
+
+def _apply(order: Order, values: OrderInput, resolved: dict) -> None:
+    order.order_type = values.order_type
+    order.subject = resolved["subject"]
+    order.protected_persons = resolved["protected"]
+    order.made_on, order.served_on = values.made_on, values.served_on
+    order.starts_on, order.ends_on = values.starts_on, values.ends_on
+    order.court = (values.court or "").strip() or None
+    order.power_of_arrest = bool(values.power_of_arrest)
+    order.notes = (values.notes or "").strip() or None
+    by_number = {c.number: c for c in order.conditions}
+    wanted = resolved["conditions"]
+    for number, text in wanted.items():
+        if number in by_number:
+            by_number[number].text = text
+        else:
+            order.conditions.append(OrderCondition(number=number, text=text))
+    order.conditions = sorted((c for c in order.conditions if c.number in wanted), key=lambda c: c.number)
+
+
+def create_order(values: OrderInput, *, actor: Actor) -> Order:
+    """Record a new order. Raises ValidationFailed (errors, or warnings not yet confirmed)."""
+    errors, warnings, resolved = check_order(values)
+    if errors or warnings:
+        raise ValidationFailed(errors, warnings)
+    order = Order(ref=values.ref or placeholder_ref(), version_id=1)
+    order.conditions = []
+    _apply(order, values, resolved)
+    db.session.add(order)
+    if not values.ref:
+        assign_ref(order, ORDER_REF_PREFIX)
+    else:
+        db.session.flush()
+    audit.record(
+        "create",
+        f"recorded {order.order_type} order {order.ref} for {order.subject.ref}",
+        object_type="order",
+        object_ref=order.ref,
+        data={"after": _snapshot(order)},
+        actor=actor,
+    )
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise ValidationFailed({"ref": f"An order with reference {values.ref} is already recorded."}) from exc
+    return order
+
+
+def update_order(
+    order: Order,
+    values: OrderInput,
+    *,
+    expected_version: int,
+    actor: Actor,
+    variation_on: date | None = None,
+) -> dict:
+    """Correct or vary an order made against `expected_version`; return the audited changes.
+
+    A variation (the court or issuing officer changed the order) is recorded with its date; a
+    correction fixes how the order was recorded. Both keep condition numbers.
+    """
+    if order.version_id != expected_version:
+        raise EditConflict()
+    errors, warnings, resolved = check_order(values, order)
+    if variation_on is not None:
+        if variation_on > local_today():
+            errors["varied_on"] = "The date varied cannot be in the future."
+        elif variation_on < (order.made_on or order.starts_on):
+            errors["varied_on"] = "The order cannot be varied before it was made."
+    if errors or warnings:
+        raise ValidationFailed(errors, warnings)
+    before = _snapshot(order)
+    with db.session.no_autoflush:
+        _apply(order, values, resolved)
+    after = _snapshot(order)
+    diff = audit.changes(before, after)
+    if not diff:
+        db.session.rollback()
+        return {}
+    # Touch the row itself, so that a change to conditions or protected persons alone still
+    # raises the version (and so still conflicts with a concurrent edit).
+    order.updated_at = utcnow()
+    kind = "varied" if variation_on else "corrected"
+    audit.record(
+        "update",
+        f"{kind} order {order.ref}" + (f" (varied on {variation_on.isoformat()})" if variation_on else ""),
+        object_type="order",
+        object_ref=order.ref,
+        data={"kind": "variation" if variation_on else "correction", "varied_on": variation_on, "changes": diff},
+        actor=actor,
+    )
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise EditConflict() from exc
+    return diff
+
+
+def revoke_order(order: Order, revoked_on: date, reason: str, *, expected_version: int, actor: Actor) -> None:
+    if order.version_id != expected_version:
+        raise EditConflict()
+    errors = {}
+    if order.revoked_on is not None:
+        errors["revoked_on"] = f"This order was already revoked on {order.revoked_on:%d %b %Y}."
+    elif revoked_on > local_today():
+        errors["revoked_on"] = "The date revoked cannot be in the future."
+    elif order.made_on and revoked_on < order.made_on:
+        errors["revoked_on"] = "The order cannot be revoked before the date it was made."
+    else:
+        logged = breach_days(order)
+        if logged and revoked_on <= logged[-1][1]:
+            ref, day = logged[-1]
+            errors["revoked_on"] = (
+                f"Breach {ref} was logged on {day:%d %b %Y} while the order was in force; "
+                "the revocation must be dated after it."
+            )
+    if not (reason or "").strip():
+        errors["reason"] = "Say why the order was revoked."
+    if errors:
+        raise ValidationFailed(errors)
+    order.revoked_on = revoked_on
+    audit.record(
+        "update",
+        f"revoked order {order.ref} on {revoked_on.isoformat()}",
+        object_type="order",
+        object_ref=order.ref,
+        reason=reason.strip(),
+        data={"kind": "revocation", "changes": {"revoked_on": {"before": None, "after": revoked_on.isoformat()}}},
+        actor=actor,
+    )
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise EditConflict() from exc
+
+
+# ---- the protection gap -------------------------------------------------------------------------
+
+
+def expiring_orders(as_of: date | None = None, days: int = PROTECTION_GAP_DAYS) -> list[Order]:
+    """Orders in force on `as_of` (not revoked) whose end date falls within `days` days of it."""
+    as_of = as_of or local_today()
+    return list(
+        db.session.scalars(
+            sa.select(Order)
+            .where(in_force_clause(as_of), Order.ends_on.is_not(None), Order.ends_on <= as_of + timedelta(days=days))
+            .options(selectinload(Order.subject), selectinload(Order.protected_persons))
+            .order_by(Order.ends_on, Order.ref)
+        )
+    )
+
+
+def open_application_tasks(order_ids: list[int]) -> dict[int, Task]:
+    """The open order-application task of each order, if one has been raised."""
+    if not order_ids:
+        return {}
+    tasks = db.session.scalars(
+        sa.select(Task)
+        .where(
+            Task.order_id.in_(order_ids),
+            Task.task_type == "order_application",
+            Task.status.in_(("open", "in_progress")),
+        )
+        .order_by(Task.id)
+    )
+    return {task.order_id: task for task in tasks}
+
+
+def view_expiring(orders: list[Order], *, actor: Actor | None = None) -> None:
+    audit.record(
+        "search",
+        f"viewed orders ending within {PROTECTION_GAP_DAYS} days ({len(orders)})",
+        object_type="order",
+        data={"orders": [o.ref for o in orders]},
+        actor=actor,
+    )
+    db.session.commit()
+
+
+def application_due_at(order: Order, now: datetime | None = None) -> datetime:
+    """By 17:00 UK time the day before the order ends, so a new order can be in place in time."""
+    now = now or utcnow()
+    due = local_time(order.ends_on - timedelta(days=1), time(17, 0)).astimezone(now.tzinfo)
+    return max(due, now + timedelta(hours=4))
+
+
+def raise_application_task(order: Order, *, user: User) -> tuple[Task, bool]:
+    """Raise an "apply for a new order" task for an order about to end; one open task per order."""
+    held = open_application_tasks([order.id]).get(order.id)
+    if held is not None:
+        return held, False
+    task = Task(
+        task_type="order_application",
+        title=f"Apply for a new order: {order.type.label} {order.ref} ends {order.ends_on:%d %b %Y}",
+        detail=(
+            f"The {order.type.label} protecting "
+            + ", ".join(p.full_name for p in order.protected_persons)
+            + f" from {order.subject.full_name} ends on {order.ends_on:%d %b %Y}. Consider applying for a new"
+            " order (for example a DAPO) so that protection does not lapse."
+        ),
+        person_id=order.subject_id,
+        order_id=order.id,
+        team_id=user.team_id,
+        # With no team, the supervisor who raised it holds it, so it is never nobody's task.
+        owner_id=None if user.team_id else user.id,
+        due_at=application_due_at(order),
+        priority="high",
+        status="open",
+        created_by_id=user.id,
+        version_id=1,
+    )
+    db.session.add(task)
+    db.session.flush()
+    audit.record(
+        "create",
+        f"raised order-application task {task.id} for order {order.ref} (ends {order.ends_on.isoformat()})",
+        object_type="task",
+        object_ref=str(task.id),
+        data={"order_ref": order.ref, "due_at": task.due_at, "team_id": task.team_id, "owner_id": task.owner_id},
+        actor=Actor.of(user),
+    )
+    db.session.commit()
+    return task, True
+
+
+def raise_expiry_alerts(as_of: date, *, actor: Actor, days: int = PROTECTION_GAP_DAYS) -> list[Alert]:
+    """Raise an "order_expiring" alert for supervisors for each order ending within `days` days.
+
+    Called daily by the scheduler. One alert per order and end date: a repeated run raises none,
+    and an order whose end date is varied gets a new alert for its new date. Returns the alerts
+    raised by this call.
+    """
+    orders = expiring_orders(as_of, days)
+    if not orders:
+        return []
+    held = set(
+        db.session.execute(
+            sa.select(Alert.object_ref, Alert.due_on).where(
+                Alert.kind == "order_expiring",
+                Alert.object_type == "order",
+                Alert.object_ref.in_([o.ref for o in orders]),
+            )
+        ).all()
+    )
+    raised = []
+    for order in orders:
+        if (order.ref, order.ends_on) in held:
+            continue
+        left = (order.ends_on - as_of).days
+        alert = Alert(
+            kind="order_expiring",
+            object_type="order",
+            object_ref=order.ref,
+            due_on=order.ends_on,
+            message=(
+                f"{order.type.label} {order.ref} (subject {order.subject.full_name}, {order.subject.ref}) ends on "
+                f"{order.ends_on:%d %b %Y}, "
+                + ("today" if left == 0 else f"in {left} day{'s' if left != 1 else ''}")
+                + ". Consider applying for a new order."
+            ),
+            role="supervisor",
+        )
+        db.session.add(alert)
+        raised.append(alert)
+    if not raised:
+        return []
+    audit.record(
+        "create",
+        f"raised {len(raised)} order-expiry alert{'s' if len(raised) != 1 else ''} as of {as_of.isoformat()}",
+        object_type="alert",
+        data={"as_of": as_of, "orders": [a.object_ref for a in raised]},
+        actor=actor,
+    )
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another run raised the same alerts between our check and our insert: theirs stand.
+        db.session.rollback()
+        return []
+    return raised
