@@ -71,6 +71,10 @@ def is_api_request() -> bool:
 
 
 def _enforce_access():
+    # Resolve the user afresh for every request. Flask-Login caches it on `g`, and `g` outlives a
+    # request whenever an app context was already pushed (as in tests): a stale user must never
+    # carry over to another request.
+    g.pop("_login_user", None)
     endpoint = request.endpoint
     if endpoint is None or endpoint in ALWAYS_OPEN_ENDPOINTS:
         return None  # 404/405 are handled by their own error pages
