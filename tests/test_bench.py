@@ -1,0 +1,74 @@
+"""scripts/bench.py at a tiny scale: it runs end to end and prints every line of its report.
+
+Only the report's shape is checked, never the timings: the benchmark is a script to run by hand
+at force scale (docs/benchmarks.md), not a timed test.
+"""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).parent.parent / "scripts" / "bench.py"
+
+
+def run_bench(*args: str) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, env=env, timeout=300, check=False
+    )
+
+
+def test_the_benchmark_prints_its_whole_report():
+    result = run_bench("--scale", "0.05", "--engine", "sqlite", "--repeats", "1", "--rescores", "2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    for pattern in (
+        r"^machine: \d+ usable core\(s\) of \d+, CPU .+",
+        r"^software: Python 3\.\d+\.\d+, SQLite \d+\.\d+\.\d+, SQLAlchemy .+",
+        r"^load average \(1, 5, 15 min\): [\d.]+, [\d.]+, [\d.]+$",
+        r"^command: .*scripts/bench.py --scale 0.05 --engine sqlite",
+        r"^dataset: scale 0.05, seed 2022, as of \d{4}-\d\d-\d\d: [\d,]+ persons, [\d,]+ events, [\d,]+ orders, "
+        r"[\d,]+ levers",
+        r"^PostgreSQL: not run",
+        r"^== SQLite \d+\.\d+\.\d+$",
+        r"^import: [\d,]+ rows in [\d.]+ s = [\d,]+ rows/s",
+        r"^full rank, compute_ranking \(load and score\): median [\d.]+ s over 1 .*; [\d,]+ ranked of [\d,]+ persons",
+        r"^full rank with storage, run_ranking .*: median [\d.]+ s over 1",
+        r"^naive per-person ORM loop: [\d.]+ s for all [\d,]+ persons",
+        r"^rankings identical \(set-based vs naive, all [\d,]+ ranked persons, in order\): yes$",
+        r"^incremental re-score after one breach, rescore_person .*: median [\d.]+ ms over 2 persons",
+        r"^targets:$",
+        r"^  (PASS|FAIL)  full rank with storage <= 3 s: ",
+        r"^  (PASS|FAIL)  set-based >= 20x the naive loop: ",
+        r"^  (PASS|FAIL)  incremental re-score <= 50 ms: ",
+        r"^== summary$",
+        r"^SQLite \d+\.\d+\.\d+: import [\d,]+ rows/s; full rank [\d.]+ s \(stored [\d.]+ s\); re-score [\d.]+ ms; "
+        r"naive [\d.]+ s; ",
+    ):
+        assert re.search(pattern, out, re.M), f"missing {pattern!r} in:\n{out}"
+
+
+def test_the_naive_loop_can_be_sampled_and_says_so():
+    result = run_bench(
+        "--scale", "0.05", "--engine", "sqlite", "--repeats", "1", "--rescores", "1", "--naive-sample", "20"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert re.search(
+        r"^naive per-person ORM loop: [\d.]+ s for a random sample of 20 persons, EXTRAPOLATED to [\d.]+ s for all",
+        result.stdout,
+        re.M,
+    )
+    assert re.search(
+        r"^rankings identical \(set-based vs naive, the [\d,]+ ranked persons of the sample\): yes$",
+        result.stdout,
+        re.M,
+    )
+    assert "(extrapolated)" in result.stdout
+
+
+def test_postgresql_needs_a_database_url():
+    result = run_bench("--scale", "0.05", "--engine", "postgresql")
+    assert result.returncode == 2
+    assert "--engine postgresql needs DATABASE_URL pointing at a PostgreSQL server" in result.stderr
