@@ -60,8 +60,8 @@ BLUEPRINTS = {
     "audit": ["routes"],
     "offenders": ["routes"],
     "orders": ["routes"],
-    "tasking": ["routes", "tasks"],
-    "referrals": ["routes"],
+    "tasking": ["routes", "tasks", "meetings", "outcomes"],
+    "referrals": ["routes", "forum_routes", "clare_routes"],
     "alerts": ["routes"],
     "imports": ["routes"],
     "api": ["routes", "targets", "breaches"],
@@ -90,25 +90,48 @@ def register_errorhandlers(app: Flask) -> None:
     errors.init_app(app)
 
 
-# The main menu, in order; each link shows only to users whose roles open it.
-# Endpoints that do not exist yet are simply not shown.
-NAV_LINKS = [
-    ("main.index", "Home"),
-    ("tasking.targets", "Targets"),
-    ("offenders.index", "Persons"),
-    ("orders.index", "Orders"),
-    ("orders.log_breach", "Log a breach"),
-    ("tasking.my_tasks", "My tasks"),
-    ("tasking.board", "Task board"),
-    ("tasking.meetings", "Tasking meetings"),
-    ("tasking.hidden_harm", "Hidden harm"),
-    ("tasking.outcomes", "Outcomes"),
-    ("alerts.index", "Alerts"),
-    ("referrals.index", "Referrals"),
-    ("imports.upload", "Import"),
-    ("tasking.model_versions", "Scoring model"),
-    ("auth.users", "Users"),
-    ("audit.index", "Audit log"),
+# The main menu: sections of (endpoint, label). Links show only to users whose roles open them;
+# a section left with one link shows as that link, an empty one not at all.
+NAV_SECTIONS = [
+    ("Targets", [("tasking.targets", "Target list")]),
+    ("Log a breach", [("orders.log_breach", "Log a breach")]),
+    ("My tasks", [("tasking.my_tasks", "My tasks")]),
+    (
+        "Register",
+        [
+            ("offenders.index", "Persons"),
+            ("orders.index", "Orders"),
+            ("offenders.networks", "Linked networks"),
+            ("offenders.right_to_know", "Right-to-Know candidates"),
+        ],
+    ),
+    (
+        "Tasking",
+        [
+            ("tasking.board", "Task board"),
+            ("tasking.meetings", "Tasking meetings"),
+            ("tasking.hidden_harm", "Hidden-harm visits"),
+            ("tasking.outcomes", "Outcomes"),
+        ],
+    ),
+    (
+        "Referrals",
+        [
+            ("referrals.index", "Programme referrals"),
+            ("referrals.forums_index", "MARAC, MATAC and MASIP"),
+            ("referrals.clare_index", "Clare's Law cases"),
+        ],
+    ),
+    ("Alerts", [("alerts.index", "Alerts")]),
+    (
+        "Admin",
+        [
+            ("imports.upload", "Import"),
+            ("tasking.model_versions", "Scoring model"),
+            ("auth.users", "Users"),
+            ("audit.index", "Audit log"),
+        ],
+    ),
 ]
 
 
@@ -117,10 +140,16 @@ def register_template_helpers(app: Flask) -> None:
     from app.base import today
     from app.security import can
 
-    def nav_links():
-        return [(endpoint, label) for endpoint, label in NAV_LINKS if can(endpoint)]
+    def nav_sections():
+        """[(section label, [(endpoint, label), ...]), ...] for the signed-in user."""
+        sections = []
+        for label, links in NAV_SECTIONS:
+            allowed = [(endpoint, text) for endpoint, text in links if can(endpoint)]
+            if allowed:
+                sections.append((label, allowed))
+        return sections
 
-    app.jinja_env.globals.update(catalogue=catalogue, can=can, nav_links=nav_links, today=today)
+    app.jinja_env.globals.update(catalogue=catalogue, can=can, nav_sections=nav_sections, today=today)
 
 
 def register_commands(app: Flask) -> None:

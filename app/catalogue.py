@@ -92,6 +92,30 @@ TASK_OUTCOMES = {
 
 TASK_PRIORITIES = {"high": "High", "normal": "Normal", "low": "Low"}
 
+# Putting a task aside (Recidiviz case_triage's deferrals); "data is wrong" flags it for analysts.
+TASK_DEFERRALS = {
+    "snooze": "Snooze until a date",
+    "action_elsewhere": "Action taken elsewhere",
+    "data_wrong": "The data is wrong",
+}
+
+# MATAC tactics for a person's plan (domain.md §6).
+MEETING_TACTICS = {
+    "support": "Support",
+    "prevention": "Prevention",
+    "diversion": "Diversion",
+    "disruption": "Disruption",
+    "enforcement": "Enforcement",
+}
+
+# Why a person is on a tasking meeting's agenda.
+AGENDA_REASONS = {
+    "ranked": "Top of the target list",
+    "breach": "Breach since the last meeting",
+    "ranked_and_breach": "Top of the target list and a breach since the last meeting",
+    "added": "Added by the meeting",
+}
+
 SCORE_TRIGGERS = {"nightly": "Nightly", "manual": "Manual", "breach": "Breach", "import": "Import"}
 
 

@@ -5,7 +5,18 @@ from app.auth.models import ApiToken, LoginAttempt, Role, Team, User
 from app.catalogue import LeverType, OffenceCategory, OrderType
 from app.offenders.models import Address, DAEvent, Lever, Person, PersonAlias, PersonCategory, PersonLink, WarningMarker
 from app.orders.models import Breach, Order, OrderCondition
-from app.tasking.models import Alert, JobRun, ScoreRow, ScoreRun, ScoringModel, Task
+from app.referrals.models import ClareCase, ForumReferral, ProgrammeReferral  # noqa: F401  (and their tables)
+from app.tasking.models import (
+    Alert,
+    JobRun,
+    MeetingAttendee,
+    MeetingItem,
+    ScoreRow,
+    ScoreRun,
+    ScoringModel,
+    Task,
+    TaskingMeeting,
+)
 
 __all__ = [
     "Address",
@@ -18,6 +29,8 @@ __all__ = [
     "Lever",
     "LeverType",
     "LoginAttempt",
+    "MeetingAttendee",
+    "MeetingItem",
     "OffenceCategory",
     "Order",
     "OrderCondition",
@@ -31,6 +44,7 @@ __all__ = [
     "ScoreRun",
     "ScoringModel",
     "Task",
+    "TaskingMeeting",
     "Team",
     "User",
     "WarningMarker",

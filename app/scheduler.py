@@ -71,6 +71,12 @@ def _prune_login_attempts(now: datetime) -> str:
     return f"{prune_login_attempts(now, actor=ACTOR)} old sign-in attempt(s) removed"
 
 
+def _clare_overdue_alerts(now: datetime) -> str:
+    from app.referrals.clares_law import raise_clare_overdue_alerts
+
+    return f"{raise_clare_overdue_alerts(now.date(), actor=ACTOR)} Clare's Law overdue alert(s)"
+
+
 @dataclass(frozen=True)
 class JobSpec:
     func: Callable[[datetime], str]
@@ -92,6 +98,9 @@ JOBS: dict[str, JobSpec] = {
     ),
     "prune_login_attempts": JobSpec(
         _prune_login_attempts, {"hour": 3, "minute": 30}, "%Y-%m-%d", "remove sign-in attempts older than 90 days"
+    ),
+    "clare_overdue_alerts": JobSpec(
+        _clare_overdue_alerts, {"hour": 6, "minute": 0}, "%Y-%m-%d", "alerts for Clare's Law cases past 28 days"
     ),
 }
 

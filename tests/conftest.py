@@ -28,7 +28,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 # Rows the migrations seed; restored before every test so a test that edits a catalogue leaves no trace.
-SEEDED_TABLES = ["roles", "offence_categories", "order_types", "lever_types", "scoring_models"]
+SEEDED_TABLES = ["roles", "offence_categories", "order_types", "lever_types", "scoring_models", "programmes"]
 
 
 def pytest_report_header(config):

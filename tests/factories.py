@@ -93,3 +93,93 @@ def make_lever(person: Person, lever: str, noted_on: date, active: bool = True, 
 
 def count(model) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+# ---- referrals: programme referrals, forum referrals, Clare's Law cases (referrals issue) ---------
+
+REFERRAL_PATHS = {
+    "identified": (),
+    "referred": ("referred",),
+    "screened": ("referred", "screened"),
+    "accepted": ("referred", "screened", "accepted"),
+    "declined": ("referred", "screened", "declined"),
+    "started": ("referred", "screened", "accepted", "started"),
+    "completed": ("referred", "screened", "accepted", "started", "completed"),
+    "dropped_out": ("referred", "screened", "accepted", "started", "dropped_out"),
+    "withdrawn": ("withdrawn",),
+}
+
+
+def make_referral(person: Person, state: str = "identified", *, programme: str = "drive", on: date | None = None):
+    """A programme referral walked to `state` through the real moves service."""
+    from app.referrals import services as referrals
+    from app.referrals.models import SCREENING_ITEMS
+
+    actor = Actor("test-setup")
+    referral = referrals.identify(person, actor=actor, identified_on=on)
+    for to_state in REFERRAL_PATHS[state]:
+        referrals.move(
+            referral,
+            to_state,
+            moved_on=on or referral.state_on,
+            reason="Set up for a test" if to_state in ("declined", "dropped_out", "withdrawn") else None,
+            programme_code=programme if to_state == "referred" else None,
+            screening={code: "yes" for code in SCREENING_ITEMS} if to_state == "screened" else None,
+            expected_version=referral.version_id,
+            actor=actor,
+        )
+    return referral
+
+
+def make_forum_referral(forum: str = "marac", *, at_risk=None, perpetrator=None, criterion=None, referred_on=None):
+    from app.base import today
+    from app.referrals import forums
+
+    values = forums.ForumInput(
+        forum=forum,
+        person_at_risk_ref=at_risk.ref if at_risk else None,
+        perpetrator_ref=perpetrator.ref if perpetrator else None,
+        criterion=criterion or ("professional_judgement" if forum == "marac" else None),
+        reason="Set up for a test",
+        referred_on=referred_on or today(),
+    )
+    return forums.create_forum_referral(values, actor=Actor("test-setup"))
+
+
+def make_clare_case(subject: Person, at_risk: Person, *, route: str = "know", application_on: date, **values):
+    from app.referrals import clares_law
+
+    if route == "ask":
+        values.setdefault("applicant_name", "Rowan Testapplicant")
+        values.setdefault("applicant_relationship", "parent")
+    case_input = clares_law.CaseInput(
+        route=route, subject_ref=subject.ref, person_at_risk_ref=at_risk.ref, application_on=application_on, **values
+    )
+    return clares_law.create_case(case_input, actor=Actor("test-setup"))
+
+
+# ---- tasking (tasks) ----------------------------------------------------------------------------
+
+
+def make_task(person: Person, *, owner: User | None = None, team=None, **values):
+    """A task stored directly (no audit entry): for tests that need tasks to exist."""
+    from datetime import timedelta
+
+    from app.base import utcnow
+    from app.tasking.models import Task
+
+    task = Task(
+        task_type=values.pop("task_type", "arrest"),
+        title=values.pop("title", f"Arrest {person.full_name}"),
+        person_id=person.id,
+        owner_id=owner.id if owner else None,
+        team_id=team.id if team is not None else (owner.team_id if owner else None),
+        due_at=values.pop("due_at", utcnow() + timedelta(days=3)),
+        priority=values.pop("priority", "normal"),
+        status=values.pop("status", "open"),
+        version_id=1,
+        **values,
+    )
+    db.session.add(task)
+    db.session.commit()
+    return task

@@ -1,4 +1,5 @@
 """The audit log: written for sign-in, views, changes and imports; append-only; searchable."""
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
@@ -20,10 +21,16 @@ def entries(action=None):
 def test_viewing_a_person_is_audited_with_user_address_and_reason(client, make_user, login):
     login(make_user("ash", "officer"))
     make_person("P100")
-    assert client.get("/persons/P100?reason=breach+enquiry", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
+    assert (
+        client.get("/persons/P100?reason=breach+enquiry", environ_base={"REMOTE_ADDR": "10.1.2.3"}).status_code == 200
+    )
     (entry,) = entries("view")
     assert (entry.username, entry.object_type, entry.object_ref, entry.reason, entry.remote_addr) == (
-        "ash", "person", "P100", "breach enquiry", "10.1.2.3",
+        "ash",
+        "person",
+        "P100",
+        "breach enquiry",
+        "10.1.2.3",
     )
     assert entry.at is not None and entry.at.tzinfo is not None
 
@@ -46,7 +53,9 @@ def test_a_stale_edit_is_refused_with_a_conflict_and_keeps_both_versions(client,
     person = make_person("P300", surname="Quillan", forenames="Robin")
     stale_version = person.version_id
     # Someone else saves first.
-    first = client.post("/persons/P300/edit", data={"surname": "Quillan", "forenames": "Robyn", "version_id": stale_version})
+    first = client.post(
+        "/persons/P300/edit", data={"surname": "Quillan", "forenames": "Robyn", "version_id": stale_version}
+    )
     assert first.status_code == 302
     second = client.post(
         "/persons/P300/edit", data={"surname": "Quillan-Hart", "forenames": "Robin", "version_id": stale_version}
@@ -70,7 +79,9 @@ def test_a_stale_edit_is_refused_with_a_conflict_and_keeps_both_versions(client,
         ("date_of_birth", "31/01/1990", "Not a valid date value."),
     ],
 )
-def test_bad_person_edits_are_refused_with_a_message_and_nothing_changes(client, make_user, login, field, value, message):
+def test_bad_person_edits_are_refused_with_a_message_and_nothing_changes(
+    client, make_user, login, field, value, message
+):
     login(make_user("drew", "officer"))
     person = make_person("P400", surname="Ostrick", forenames="Jo")
     data = {"surname": "Ostrick", "forenames": "Jo", "version_id": person.version_id, field: value}

@@ -1,4 +1,5 @@
 """Every schema change is a migration: one head, an empty database upgrades, and the models match."""
+
 import os
 import uuid
 from pathlib import Path
@@ -50,17 +51,27 @@ def test_an_empty_database_upgrades_seeds_the_catalogues_and_matches_the_models(
                 for table in ("roles", "offence_categories", "order_types", "lever_types", "scoring_models")
             }
             assert counts == {
-                "roles": 5, "offence_categories": 18, "order_types": 12, "lever_types": 12, "scoring_models": 1,
+                "roles": 5,
+                "offence_categories": 18,
+                "order_types": 12,
+                "lever_types": 12,
+                "scoring_models": 1,
             }
             harm = dict(conn.execute(sa.text("SELECT code, harm_days FROM offence_categories")).all())
             assert harm["rape"] == 1825 and harm["non_crime_incident"] == 0 and harm["breach_criminal_order"] == 30
             criminal = dict(conn.execute(sa.text("SELECT code, breach_is_criminal FROM order_types")).all())
             assert {c for c, is_criminal in criminal.items() if is_criminal} == {
-                "non_molestation", "restraining_conviction", "restraining_acquittal", "stalking_protection", "dapo",
+                "non_molestation",
+                "restraining_conviction",
+                "restraining_acquittal",
+                "stalking_protection",
+                "dapo",
                 "criminal_behaviour",
             }
             weights = dict(conn.execute(sa.text("SELECT code, weight FROM lever_types")).all())
-            assert weights["outstanding_warrant"] == 25 and weights["benefits"] == 5 and weights["breach_unactioned"] == 20
+            assert (
+                weights["outstanding_warrant"] == 25 and weights["benefits"] == 5 and weights["breach_unactioned"] == 20
+            )
             diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata)
             assert diff == [], f"models and migrations differ: {diff}"
         downgrade(directory=MIGRATIONS, revision="base")

@@ -18,6 +18,7 @@ ALERT_KINDS = {
     "task_overdue": "Task overdue",
     "record_review": "Record review due",
     "clare_overdue": "Clare's Law case past 28 days",
+    "data_quality": "Data reported wrong",
 }
 OPEN_TASK_STATUSES = ("open", "in_progress")
 LOGIN_ATTEMPTS_KEPT_DAYS = 90
