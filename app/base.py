@@ -1,9 +1,13 @@
 """Shared column types and helpers: UTC time, timestamps and optimistic-lock versions."""
 
-from datetime import UTC, date, datetime
+import uuid
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
 
@@ -65,3 +69,64 @@ class VersionedMixin:
 
 class EditConflict(Exception):
     """Someone else saved the record after this edit began; nothing was written."""
+
+
+class ValidationFailed(Exception):
+    """The values cannot be saved. `errors` must be fixed; `warnings` need the user's confirmation.
+
+    Both map a field name to a message a user can act on.
+    """
+
+    def __init__(self, errors: dict[str, str], warnings: dict[str, str] | None = None):
+        self.errors = errors
+        self.warnings = warnings or {}
+        super().__init__("; ".join(f"{k}: {v}" for k, v in {**self.errors, **self.warnings}.items()))
+
+
+# ---- local time: officers enter and read UK local time; storage is UTC ---------------------------
+
+
+def local_zone() -> ZoneInfo:
+    name = current_app.config.get("ACHILLES_TIMEZONE", "Europe/London") if has_app_context() else "Europe/London"
+    return ZoneInfo(name)
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar day on which an instant fell in UK local time (the day police records use)."""
+    return moment.astimezone(local_zone()).date()
+
+
+def local_today() -> date:
+    """Today in UK local time. It differs from the UTC date only in the first hour of a BST day;
+    a breach logged then is dated (and scored) on the day the officer sees on the clock."""
+    return local_date(utcnow())
+
+
+def local_time(day: date, at: time) -> datetime:
+    return datetime.combine(day, at, tzinfo=local_zone())
+
+
+# ---- references for records made in Achilles -----------------------------------------------------
+
+
+def assign_ref(obj, prefix: str) -> str:
+    """Give a new row a reference from its primary key: unique on both engines under concurrency.
+
+    The row is inserted with a throwaway reference, and the reference is then set from the id the
+    database gave it (a PostgreSQL sequence, SQLite's rowid), inside the same transaction. A plain
+    UPDATE statement is used so the row's optimistic-lock version stays at 1.
+    """
+    from app.extensions import db
+
+    db.session.flush()
+    model = type(obj)
+    ref = f"{prefix}{obj.id:06d}"
+    db.session.execute(
+        sa.update(model).where(model.id == obj.id).values(ref=ref).execution_options(synchronize_session=False)
+    )
+    set_committed_value(obj, "ref", ref)
+    return ref
+
+
+def placeholder_ref() -> str:
+    return f"pending:{uuid.uuid4().hex}"

@@ -12,6 +12,7 @@ from flask import g
 
 from app.audit.models import AuditEntry
 from app.auth.models import User
+from app.base import local_today, local_zone
 from app.catalogue import EVENT_OUTCOMES
 from app.extensions import db
 from app.imports.services import check_files
@@ -19,7 +20,6 @@ from app.offenders.models import DAEvent, PersonCategory
 from app.orders import breaches
 from app.orders import services as order_services
 from app.orders.models import Breach
-from app.orders.services import local_today, local_zone
 from app.tasking import services as ranking
 from app.tasking.models import ScoreRow, ScoreRun, ScoringModel, Task
 from tests.factories import count, make_event, make_order, make_person

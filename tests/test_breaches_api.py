@@ -9,10 +9,10 @@ import sqlalchemy as sa
 
 from app.audit.services import Actor
 from app.auth.services import issue_token
+from app.base import local_today
 from app.extensions import db
 from app.offenders.models import DAEvent
 from app.orders.models import Breach
-from app.orders.services import local_today
 from app.tasking import services as ranking
 from app.tasking.models import Task
 from tests.factories import count, make_event, make_order, make_person

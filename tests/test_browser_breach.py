@@ -7,9 +7,9 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from app.base import local_today
 from app.extensions import db
 from app.orders.models import Breach
-from app.orders.services import local_today
 from app.tasking import services as ranking
 from app.tasking.models import Task
 from tests.browser import serious_accessibility_violations

@@ -12,9 +12,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from app.audit.models import AuditEntry
 from app.audit.services import Actor
-from app.base import utcnow
+from app.base import local_today, utcnow
 from app.extensions import db
-from app.orders.services import local_today
 from app.tasking import meeting_services as ms
 from app.tasking import services as ranking
 from app.tasking.models import Task

@@ -6,10 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
+from app.base import local_today
 from app.extensions import db
 from app.orders import services
 from app.orders.models import Order, OrderCondition
-from app.orders.services import local_today
 from tests.factories import count, make_order, make_person
 
 TODAY = local_today()

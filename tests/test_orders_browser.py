@@ -7,9 +7,9 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
+from app.base import local_today
 from app.extensions import db
 from app.orders.models import Order
-from app.orders.services import local_today
 from app.tasking.models import Task
 from tests.browser import serious_accessibility_violations, sign_in
 from tests.factories import count, make_order, make_person

@@ -7,9 +7,9 @@ import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
 from app.audit.services import Actor
+from app.base import local_today, local_zone
 from app.extensions import db
 from app.orders import services
-from app.orders.services import local_today
 from app.tasking.models import Alert, Task
 from tests.factories import count, make_order, make_person
 
@@ -76,7 +76,7 @@ def test_a_supervisor_raises_one_order_application_task_per_order(client, superv
     assert task.team_id == supervisor.team_id and task.owner_id is None
     assert task.status == "open" and task.created_by_id == supervisor.id
     # Due by 17:00 UK time the day before the order ends.
-    due = task.due_at.astimezone(services.local_zone())
+    due = task.due_at.astimezone(local_zone())
     assert (due.date(), due.hour) == (order.ends_on - timedelta(days=1), 17)
     assert db.session.scalar(sa.select(AuditEntry).where(AuditEntry.object_type == "task")).object_ref == str(task.id)
 

@@ -9,10 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
-from app.base import utcnow
+from app.base import local_today, utcnow
 from app.extensions import db
 from app.orders.breaches import BreachReport, log_breach
-from app.orders.services import local_today
 from app.tasking import outcome_services as os_
 from app.tasking.charts import Bar, bar_chart
 from tests.factories import make_order, make_person, make_task

@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from app.audit.models import AuditEntry
 from app.audit.services import Actor
 from app.auth.services import issue_token
+from app.base import local_today
 from app.catalogue import LeverType, OffenceCategory
 from app.extensions import db
 from app.offenders.models import DAEvent, Lever, Person
 from app.orders.models import Order
-from app.orders.services import local_today
 from app.tasking import services
 from app.tasking.models import ScoreRow, ScoreRun, ScoringModel
 from tests.factories import make_event, make_lever, make_order, make_person

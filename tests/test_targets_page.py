@@ -12,9 +12,9 @@ import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
 from app.audit.services import Actor
+from app.base import local_today
 from app.extensions import db
 from app.offenders.models import DAEvent, Person
-from app.orders.services import local_today
 from app.tasking import services
 from app.tasking.models import ScoreRun
 from tests.factories import make_event, make_lever, make_order, make_person, make_task

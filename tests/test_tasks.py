@@ -9,9 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
-from app.base import utcnow
+from app.base import local_today, local_zone, utcnow
 from app.extensions import db
-from app.orders.services import local_today, local_zone
 from app.tasking import task_services as ts
 from app.tasking.models import Alert, Task
 from tests.factories import count, make_order, make_person, make_task

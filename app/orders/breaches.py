@@ -16,11 +16,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.audit import services as audit
 from app.audit.services import Actor
 from app.auth.models import User
-from app.base import utcnow
+from app.base import EditConflict, ValidationFailed, assign_ref, local_date, local_today, placeholder_ref, utcnow
 from app.extensions import db
 from app.offenders.models import DAEvent, Person, PersonCategory
 from app.orders.models import Breach, Order
-from app.orders.services import EditConflict, ValidationFailed, assign_ref, local_date, local_today, placeholder_ref
 from app.tasking import services as ranking
 from app.tasking.models import Task
 

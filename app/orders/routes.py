@@ -8,6 +8,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app.audit.services import Actor
+from app.base import EditConflict, ValidationFailed, local_today, local_zone
 from app.catalogue import OffenceCategory, labels
 from app.orders import bp, services
 from app.orders import breaches as breach_services
@@ -33,7 +34,7 @@ def local_datetime(moment: datetime | None) -> str:
     """A stored UTC instant as the UK local time officers read."""
     if moment is None:
         return "—"
-    return moment.astimezone(services.local_zone()).strftime("%d %b %Y %H:%M")
+    return moment.astimezone(local_zone()).strftime("%d %b %Y %H:%M")
 
 
 @bp.app_template_filter("plain_value")
@@ -123,7 +124,7 @@ def index():
         page=page,
         pages=pages,
         args=args,
-        as_of=services.local_today(),
+        as_of=local_today(),
     )
 
 
@@ -177,7 +178,7 @@ def create():
         return _render_order_form(form, status=400)
     try:
         order = services.create_order(_input_from(form, creating=True), actor=Actor.of(current_user))
-    except services.ValidationFailed as exc:
+    except ValidationFailed as exc:
         _show_errors(form, exc.errors)
         return _render_order_form(form, warnings=exc.warnings, status=400 if exc.errors else 200)
     flash(f"Order {order.ref} recorded.", "success")
@@ -226,12 +227,12 @@ def edit(ref):
             actor=Actor.of(current_user),
             variation_on=variation_on,
         )
-    except services.EditConflict:
+    except EditConflict:
         # Keep what this user typed, show what the other user saved, and let them decide.
         order = _order_or_404(ref)
         form.version_id.data = order.version_id
         return _render_order_form(form, order, conflict=services.describe(order), status=409)
-    except services.ValidationFailed as exc:
+    except ValidationFailed as exc:
         _show_errors(form, exc.errors)
         return _render_order_form(form, order, warnings=exc.warnings, status=400 if exc.errors else 200)
     if not diff:
@@ -260,12 +261,12 @@ def revoke(ref):
             expected_version=_version(form.version_id),
             actor=Actor.of(current_user),
         )
-    except services.EditConflict:
+    except EditConflict:
         order = _order_or_404(ref)
         form.version_id.data = order.version_id
         conflict = services.describe(order)
         return render_template("orders/revoke.html", form=form, order=order, conflict=conflict), 409
-    except services.ValidationFailed as exc:
+    except ValidationFailed as exc:
         _show_errors(form, exc.errors)
         return render_template("orders/revoke.html", form=form, order=order, conflict=None), 400
     flash(f"Order {order.ref} revoked from {form.revoked_on.data:%d %b %Y}.", "success")
@@ -286,7 +287,7 @@ def expiring():
         orders=orders,
         tasks=tasks,
         days=services.PROTECTION_GAP_DAYS,
-        as_of=services.local_today(),
+        as_of=local_today(),
     )
 
 
@@ -295,7 +296,7 @@ def expiring():
 def application_task(ref):
     # CSRFProtect has already checked the form's token: this button carries nothing else.
     order = _order_or_404(ref)
-    if order.ends_on is None or not order.in_force_on(services.local_today()):
+    if order.ends_on is None or not order.in_force_on(local_today()):
         flash(f"Order {order.ref} is not in force with an end date, so no application task was raised.", "warning")
         return redirect(url_for("orders.expiring"))
     task, created = services.raise_application_task(order, user=current_user)
@@ -325,7 +326,7 @@ def log_breach():
     orders, total = services.search_orders(filters, per_page=50)
     if total == 1 and orders[0].ref.lower() == form.q.data.lower():
         return redirect(url_for("orders.new_breach", ref=orders[0].ref))
-    today = services.local_today()
+    today = local_today()
     orders.sort(key=lambda o: not o.in_force_on(today))
     return render_template("orders/find.html", form=form, orders=orders, total=total, today=today)
 
@@ -353,7 +354,7 @@ def new_breach(ref):
     several = len(order.protected_persons) > 1
     if request.method == "GET":
         services.view_order(order, purpose="to log a breach")
-        now = datetime.now(services.local_zone())
+        now = datetime.now(local_zone())
         form.occurred_at.data = now.replace(second=0, microsecond=0, tzinfo=None)
         form.submission_key.data = BreachForm.new_key()
         return render_template("orders/breach_form.html", form=form, order=order, several=several)
@@ -372,7 +373,7 @@ def new_breach(ref):
     if not valid:
         return render_template("orders/breach_form.html", form=form, order=order, several=several), 400
     report = breach_services.BreachReport(
-        occurred_at=form.occurred_at.data.replace(tzinfo=services.local_zone()),
+        occurred_at=form.occurred_at.data.replace(tzinfo=local_zone()),
         conditions=list(form.conditions.data),
         narrative=form.narrative.data,
         arrested=yes_no(form.arrested.data),
@@ -382,7 +383,7 @@ def new_breach(ref):
     )
     try:
         logged = breach_services.log_breach(order, report, user=current_user, submission_key=form.submission_key.data)
-    except services.ValidationFailed as exc:
+    except ValidationFailed as exc:
         _show_errors(form, exc.errors)
         return render_template("orders/breach_form.html", form=form, order=order, several=several), 400
     breach = logged.breach
@@ -440,12 +441,12 @@ def breach_outcome(ref):
         score = breach_services.record_outcome(
             breach, form.outcome.data, expected_version=_version(form.version_id), user=current_user
         )
-    except services.EditConflict:
+    except EditConflict:
         breach = _breach_or_404(ref)
         saved = breach_services.BREACH_OUTCOMES.get(breach.outcome, "none")
         form.version_id.data = breach.version_id
         return _render_breach(breach, form, conflict=saved, status=409)
-    except services.ValidationFailed as exc:
+    except ValidationFailed as exc:
         _show_errors(form, exc.errors)
         return _render_breach(breach, form, status=400)
     label = breach_services.BREACH_OUTCOMES[form.outcome.data].lower()
@@ -459,7 +460,7 @@ def breach_outcome(ref):
 def view(ref):
     order = _order_or_404(ref)
     services.view_order(order)
-    today = services.local_today()
+    today = local_today()
     return render_template(
         "orders/view.html",
         order=order,

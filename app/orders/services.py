@@ -5,13 +5,10 @@ the same transaction. Breach logging lives in `app.orders.breaches`.
 """
 
 import re
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
@@ -20,7 +17,16 @@ from app.audit import services as audit
 from app.audit.models import AuditEntry
 from app.audit.services import Actor
 from app.auth.models import User
-from app.base import utcnow
+from app.base import (
+    EditConflict,
+    ValidationFailed,
+    assign_ref,
+    local_date,
+    local_time,
+    local_today,
+    placeholder_ref,
+    utcnow,
+)
 from app.catalogue import OrderType
 from app.extensions import db
 from app.offenders.models import Person, PersonAlias
@@ -52,61 +58,6 @@ ORDER_FIELDS = (
     "notes",
     "conditions",
 )
-
-
-class ValidationFailed(Exception):
-    """The values cannot be saved. `errors` must be fixed; `warnings` need the user's confirmation."""
-
-    def __init__(self, errors: dict[str, str], warnings: dict[str, str] | None = None):
-        self.errors = errors
-        self.warnings = warnings or {}
-        super().__init__("; ".join(f"{k}: {v}" for k, v in {**self.errors, **self.warnings}.items()))
-
-
-class EditConflict(Exception):
-    """Someone else saved the record after this edit began; nothing was written."""
-
-
-def local_zone() -> ZoneInfo:
-    """Officers enter and read times in UK local time; storage is UTC."""
-    name = current_app.config.get("ACHILLES_TIMEZONE", "Europe/London") if has_app_context() else "Europe/London"
-    return ZoneInfo(name)
-
-
-def local_date(moment: datetime) -> date:
-    """The calendar day on which an instant fell in UK local time (the day police records use)."""
-    return moment.astimezone(local_zone()).date()
-
-
-def local_today() -> date:
-    """Today in UK local time. It differs from the UTC date only in the first hour of a BST day;
-    a breach logged then is dated (and scored) on the day the officer sees on the clock."""
-    return local_date(utcnow())
-
-
-def local_time(day: date, at: time) -> datetime:
-    return datetime.combine(day, at, tzinfo=local_zone())
-
-
-def assign_ref(obj, prefix: str) -> str:
-    """Give a new row a reference from its primary key: unique on both engines under concurrency.
-
-    The row is inserted with a throwaway reference, and the reference is then set from the id the
-    database gave it (a PostgreSQL sequence, SQLite's rowid), inside the same transaction. A plain
-    UPDATE statement is used so the row's optimistic-lock version stays at 1.
-    """
-    db.session.flush()
-    model = type(obj)
-    ref = f"{prefix}{obj.id:06d}"
-    db.session.execute(
-        sa.update(model).where(model.id == obj.id).values(ref=ref).execution_options(synchronize_session=False)
-    )
-    sa.orm.attributes.set_committed_value(obj, "ref", ref)
-    return ref
-
-
-def placeholder_ref() -> str:
-    return f"pending:{uuid.uuid4().hex}"
 
 
 # ---- reading ------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ disclosure and closure. Supervisors (the DA Hub) work cases; analysts read them.
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
+from app.base import EditConflict, ValidationFailed, local_today
 from app.extensions import db
 from app.offenders import network
 from app.referrals import bp
@@ -19,7 +20,6 @@ from app.referrals.forms import (
 )
 from app.referrals.models import APPLICANT_RELATIONSHIPS, CLARE_CLOSURES, CLARE_DECISIONS, CLARE_ROUTES
 from app.referrals.routes import actor, page_number, show_errors, version_of
-from app.referrals.services import EditConflict, ValidationFailed, local_today
 from app.security import roles_required
 
 READERS = clare.CLARE_READERS

@@ -26,10 +26,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.alerts.services import raise_alert
 from app.audit import services as audit
 from app.audit.services import Actor
+from app.base import EditConflict, ValidationFailed, assign_ref, local_today, placeholder_ref
 from app.extensions import db
 from app.offenders import services as register
 from app.offenders.models import Person
-from app.orders.services import assign_ref, local_today, placeholder_ref
 from app.referrals.models import (
     APPLICANT_RELATIONSHIPS,
     CLARE_DECISIONS,
@@ -37,7 +37,7 @@ from app.referrals.models import (
     CLARE_TARGET_DAYS,
     ClareCase,
 )
-from app.referrals.services import EditConflict, ValidationFailed, _check_date, _check_length, clean
+from app.referrals.services import _check_date, _check_length, clean
 
 CLARE_READERS = ("supervisor", "analyst")
 CLARE_WRITERS = ("supervisor",)

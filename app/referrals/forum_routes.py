@@ -4,12 +4,13 @@ the meeting outcome. Supervisors and officers refer; analysts read; referral sta
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
+from app.base import EditConflict, ValidationFailed, local_today
 from app.extensions import db
 from app.referrals import bp, forums
 from app.referrals.forms import ForumFilterForm, ForumOutcomeForm, ForumReferralForm
 from app.referrals.models import FORUM_SHORT, FORUMS, MARAC_CRITERIA
 from app.referrals.routes import actor, page_number, show_errors, version_of
-from app.referrals.services import EditConflict, ValidationFailed, get_person, local_today
+from app.referrals.services import get_person
 from app.security import roles_required
 
 READERS = forums.FORUM_READERS

@@ -27,12 +27,12 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import services as audit
 from app.audit.services import Actor
+from app.base import EditConflict, ValidationFailed, assign_ref, local_today, placeholder_ref
 from app.extensions import db
 from app.offenders import network
 from app.offenders.models import DAEvent, Person
-from app.orders.services import assign_ref, local_today, placeholder_ref
 from app.referrals.models import FORUM_SHORT, FORUMS, MARAC_CRITERIA, ForumReferral
-from app.referrals.services import EditConflict, ValidationFailed, _check_date, _check_length, clean
+from app.referrals.services import _check_date, _check_length, clean
 
 FORUM_READERS = ("supervisor", "officer", "analyst")
 FORUM_WRITERS = ("supervisor", "officer")

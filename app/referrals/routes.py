@@ -5,6 +5,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 
 from app.audit.services import Actor
+from app.base import EditConflict, ValidationFailed, local_today
 from app.catalogue import select_choices
 from app.extensions import db
 from app.referrals import bp, services
@@ -122,7 +123,7 @@ def identify_suggested():
         abort(404)
     try:
         referral = services.identify_suggested(person, actor=actor())
-    except services.ValidationFailed as exc:
+    except ValidationFailed as exc:
         flash(" ".join(exc.errors.values()), "error")
         return redirect(url_for("referrals.suggested")), 303
     flash(f"{person.full_name} identified for a programme: referral {referral.ref}.", "success")
@@ -173,7 +174,7 @@ def identify(ref):
             referral = services.identify(
                 person, actor=actor(), programme_code=form.programme.data or None, note=form.note.data
             )
-        except services.ValidationFailed as exc:
+        except ValidationFailed as exc:
             show_errors(form, exc.errors)
             status = 400
         else:
@@ -200,16 +201,16 @@ def _forms(referral, *, move=None, screening=None, attendance=None) -> dict:
     if not move.is_submitted() or move.version_id.data in (None, ""):
         move.version_id.data = referral.version_id
     if move.moved_on.data is None and not move.moved_on.errors:
-        move.moved_on.data = services.local_today()
+        move.moved_on.data = local_today()
     move.to_state.choices = select_choices({s: REFERRAL_STATES[s] for s in referral.allowed_moves})
     screening = screening or ScreeningForm(formdata=None)
     if screening.version_id.data in (None, ""):
         screening.version_id.data = referral.version_id
     if screening.screened_on.data is None and not screening.screened_on.errors:
-        screening.screened_on.data = services.local_today()
+        screening.screened_on.data = local_today()
     attendance = attendance or AttendanceForm(formdata=None)
     if attendance.session_on.data is None and not attendance.session_on.errors:
-        attendance.session_on.data = services.local_today()
+        attendance.session_on.data = local_today()
     return {"move_form": move, "screening_form": screening, "attendance_form": attendance}
 
 
@@ -260,13 +261,13 @@ def move(ref):
             expected_version=version_of(form.version_id),
             actor=actor(),
         )
-    except services.EditConflict:
+    except EditConflict:
         db.session.rollback()
         return _conflict(ref, "move", form)
     except services.IllegalMove as exc:
         form.to_state.errors = [exc.message]
         return _render(referral, 409, move=form)
-    except services.ValidationFailed as exc:
+    except ValidationFailed as exc:
         show_errors(form, exc.errors)
         return _render(referral, 400, move=form)
     flash(f"Referral {referral.ref} is now {referral.state_label.lower()}.", "success")
@@ -291,13 +292,13 @@ def screen(ref):
             expected_version=version_of(form.version_id),
             actor=actor(),
         )
-    except services.EditConflict:
+    except EditConflict:
         db.session.rollback()
         return _conflict(ref, "screening", form)
     except services.IllegalMove as exc:
         form.form_errors.append(exc.message)
         return _render(referral, 409, screening=form)
-    except services.ValidationFailed as exc:
+    except ValidationFailed as exc:
         errors = dict(exc.errors)
         if "moved_on" in errors:
             errors["screened_on"] = errors.pop("moved_on").replace("date of the move", "date screened")
@@ -322,7 +323,7 @@ def attendance(ref):
             note=form.note.data,
             actor=actor(),
         )
-    except services.ValidationFailed as exc:
+    except ValidationFailed as exc:
         show_errors(form, exc.errors)
         return _render(referral, 400, attendance=form)
     flash("Attendance noted.", "success")

@@ -21,10 +21,10 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import services as audit
 from app.audit.services import Actor
+from app.base import EditConflict, ValidationFailed, assign_ref, local_today, placeholder_ref
 from app.catalogue import DASH_RISKS, EVENT_OUTCOMES, OffenceCategory
 from app.extensions import db
 from app.offenders.models import DAEvent, Person
-from app.orders.services import assign_ref, local_today, placeholder_ref
 from app.referrals.models import (
     ATTENDANCE,
     MOVES_NEEDING_REASON,
@@ -61,18 +61,6 @@ VICTIM_WORDS = {
     "family": "a family member",
     "other": "another person",
 }
-
-
-class ValidationFailed(Exception):
-    """The values cannot be saved; `errors` names each field with a message a user can act on."""
-
-    def __init__(self, errors: dict[str, str]):
-        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
-        self.errors = errors
-
-
-class EditConflict(Exception):
-    """Someone else changed the record after this page was shown; nothing was written."""
 
 
 class IllegalMove(Exception):

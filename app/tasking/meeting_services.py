@@ -19,12 +19,12 @@ from app.audit import services as audit
 from app.audit.models import AuditEntry
 from app.audit.services import Actor
 from app.auth.models import Team, User, user_roles
-from app.base import EditConflict, utcnow
+from app.base import EditConflict, ValidationFailed, local_time, local_today, local_zone, utcnow
 from app.catalogue import AGENDA_REASONS, MEETING_TACTICS, TASK_OUTCOMES, TASK_STATUSES, TASK_TYPES, LeverType
 from app.extensions import db
 from app.offenders.models import Lever, Person
 from app.orders.models import Breach, Order
-from app.orders.services import ValidationFailed, in_force_clause, local_time, local_today, local_zone
+from app.orders.services import in_force_clause
 from app.tasking import services as ranking
 from app.tasking.models import MeetingAttendee, MeetingItem, ScoreRow, ScoreRun, Task, TaskingMeeting
 from app.tasking.task_services import TASK_OWNER_ROLES, open_tasks_of

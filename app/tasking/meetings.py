@@ -4,8 +4,8 @@ minutes), the printable pack and the CSV export. Supervisors run meetings; analy
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.base import ValidationFailed, local_today
 from app.catalogue import AGENDA_REASONS, MEETING_TACTICS
-from app.orders.services import ValidationFailed, local_today
 from app.security import roles_required
 from app.tasking import bp
 from app.tasking import meeting_services as ms

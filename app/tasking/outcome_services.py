@@ -20,9 +20,9 @@ import sqlalchemy as sa
 from app.audit import services as audit
 from app.audit.services import Actor
 from app.auth.models import Team, User
+from app.base import local_time, local_today
 from app.extensions import db
 from app.orders.models import Breach
-from app.orders.services import local_time, local_today
 from app.tasking.models import Task
 
 DEFAULT_DAYS = 28

@@ -20,12 +20,11 @@ from sqlalchemy.orm import aliased
 from app.audit import services as audit
 from app.audit.services import Actor
 from app.auth.models import User
-from app.base import utcnow
+from app.base import local_today, utcnow
 from app.catalogue import SCORE_TRIGGERS, LeverType, labels
 from app.extensions import db
 from app.offenders.models import DAEvent, Lever, Person
 from app.orders.models import Order
-from app.orders.services import local_today
 from app.tasking import scoring
 from app.tasking.models import ScoreRow, ScoreRun, ScoringModel, Task
 

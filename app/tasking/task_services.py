@@ -26,13 +26,12 @@ from app.audit import services as audit
 from app.audit.models import AuditEntry
 from app.audit.services import Actor
 from app.auth.models import Team, User, user_roles
-from app.base import EditConflict, utcnow
+from app.base import EditConflict, ValidationFailed, local_date, local_time, local_today, local_zone, utcnow
 from app.catalogue import TASK_DEFERRALS, TASK_OUTCOMES, TASK_PRIORITIES, TASK_STATUSES, TASK_TYPES
 from app.extensions import db
 from app.offenders import network
 from app.offenders.models import Person
 from app.orders.models import Breach, Order
-from app.orders.services import ValidationFailed, local_date, local_time, local_today, local_zone
 from app.tasking.models import Task, TaskingMeeting
 
 OPEN_STATUSES = ("open", "in_progress")

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.base import ValidationFailed, local_today, local_zone
 from app.catalogue import (
     MEETING_TACTICS,
     TASK_DEFERRALS,
@@ -20,7 +21,6 @@ from app.catalogue import (
 )
 from app.extensions import db
 from app.offenders.models import Person
-from app.orders.services import ValidationFailed, local_today, local_zone
 from app.security import roles_required
 from app.tasking import bp
 from app.tasking import task_services as ts
