@@ -1,0 +1,611 @@
+"""The person network: who has harmed whom, and what the pattern says (plain Python + networkx).
+
+The analysis functions take plain records (the dataclasses below) and never touch the database,
+the request or the session, so they are tested on small crafted graphs and benchmarked alone.
+The loaders at the end of the module are the only code here that queries the database; each one
+is a fixed number of set-based queries into plain tuples:
+
+- `load_neighbourhood` fetches one person's neighbourhood (radius <= 2, node cap) for the profile
+  picture, ring by ring, and never the whole graph;
+- `load_events` (every event, one query), `load_pairs` (every suspect -> victim pair, one
+  grouped query) and `load_links` fetch whole-graph data for the findings pages (linked
+  networks, Right-to-Know candidates).
+
+Windows follow the scoring model (DESIGN.md): an event is "within N months" of a date T when its
+age in days is between 0 and N x 30.44 inclusive; events after T do not exist as of T.
+"""
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import networkx as nx
+import sqlalchemy as sa
+
+DAYS_PER_MONTH = 30.44
+SERIAL_WINDOW_MONTHS = 36
+SERIAL_MIN_VICTIMS = 2
+ADULT_AGE = 16  # domestic abuse is between persons aged 16 or over (DA Act 2021 s.1)
+REPEAT_WINDOW_MONTHS = 36
+REPEAT_MIN_SUSPECTS = 2
+REPEAT_SHORT_WINDOW_MONTHS = 12
+REPEAT_MIN_EVENTS = 3
+INTIMATE_RELATIONSHIPS = ("partner", "ex_partner")
+EGO_RADIUS = 2
+EGO_CAP = 50
+
+ROLE_SUSPECT, ROLE_VICTIM, ROLE_BOTH, ROLE_LINKED = "suspect", "victim", "both", "linked"
+ROLE_LABELS = {
+    ROLE_SUSPECT: "Suspect",
+    ROLE_VICTIM: "Victim",
+    ROLE_BOTH: "Suspect and victim",
+    ROLE_LINKED: "Linked by a relationship only",
+}
+
+
+def window_days(months: int) -> int:
+    """The largest event age in days that is still within `months` (age = days / 30.44)."""
+    return math.floor(months * DAYS_PER_MONTH)
+
+
+def cutoff(as_of: date, months: int) -> date:
+    """The earliest date still within `months` of `as_of`."""
+    return as_of - timedelta(days=window_days(months))
+
+
+def within(occurred_on: date, as_of: date, months: int) -> bool:
+    """Whether an event is within `months` of `as_of` (used by other parts, e.g. MARAC repeats)."""
+    age = (as_of - occurred_on).days
+    return 0 <= age <= window_days(months)
+
+
+def age_on(date_of_birth: date | None, day: date) -> int | None:
+    if date_of_birth is None:
+        return None
+    return day.year - date_of_birth.year - ((day.month, day.day) < (date_of_birth.month, date_of_birth.day))
+
+
+# ---- plain records ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One DA event: the suspect harmed the victim on a date."""
+
+    event_id: int
+    suspect_id: int
+    victim_id: int
+    occurred_on: date
+    harm_days: int = 0
+    relationship: str | None = None
+    victim_dob: date | None = None
+
+
+@dataclass(frozen=True)
+class PairEdge:
+    """All DA events from one suspect against one victim, aggregated."""
+
+    suspect_id: int
+    victim_id: int
+    events: int
+    first_on: date
+    last_on: date
+    harm_days: int = 0
+
+
+@dataclass(frozen=True)
+class LinkRecord:
+    """A recorded relationship between two persons that no event records."""
+
+    person_a_id: int
+    person_b_id: int
+    relationship_type: str
+
+
+@dataclass(frozen=True)
+class PersonInfo:
+    id: int
+    ref: str
+    surname: str
+    forenames: str
+    date_of_birth: date | None = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.forenames} {self.surname.upper()}".strip()
+
+
+def pairs_from_events(events: Iterable[EventRecord]) -> list[PairEdge]:
+    """Aggregate events into suspect -> victim pairs, in one pass."""
+    acc: dict[tuple[int, int], list] = {}
+    for e in events:
+        key = (e.suspect_id, e.victim_id)
+        row = acc.get(key)
+        if row is None:
+            acc[key] = [1, e.occurred_on, e.occurred_on, e.harm_days]
+        else:
+            row[0] += 1
+            if e.occurred_on < row[1]:
+                row[1] = e.occurred_on
+            if e.occurred_on > row[2]:
+                row[2] = e.occurred_on
+            row[3] += e.harm_days
+    return [PairEdge(s, v, n, first, last, harm) for (s, v), (n, first, last, harm) in sorted(acc.items())]
+
+
+# ---- the graph -------------------------------------------------------------------------------
+
+
+def build_graph(pairs: Iterable[PairEdge], links: Iterable[LinkRecord] = ()) -> nx.DiGraph:
+    """Persons as integer nodes; an edge suspect -> victim carries the events between them.
+
+    Edge attributes: `events` (count), `first_on`, `last_on`, `harm_days`, and `links` (the
+    recorded relationship types between the two, if any). A relationship with no event between
+    the two persons is an edge with `events` 0, drawn from person A to person B.
+    """
+    graph = nx.DiGraph()
+    for p in pairs:
+        graph.add_edge(
+            p.suspect_id,
+            p.victim_id,
+            events=p.events,
+            first_on=p.first_on,
+            last_on=p.last_on,
+            harm_days=p.harm_days,
+            links=(),
+        )
+    for link in links:
+        a, b = link.person_a_id, link.person_b_id
+        if a == b:
+            continue
+        if not graph.has_edge(a, b) and graph.has_edge(b, a):
+            a, b = b, a
+        if graph.has_edge(a, b):
+            data = graph.edges[a, b]
+            if link.relationship_type not in data["links"]:
+                data["links"] = (*data["links"], link.relationship_type)
+        else:
+            graph.add_edge(a, b, events=0, first_on=None, last_on=None, harm_days=0, links=(link.relationship_type,))
+    return graph
+
+
+def role_of(graph: nx.DiGraph, node: int) -> str:
+    harmed = any(d["events"] for _, _, d in graph.out_edges(node, data=True))
+    harmed_by = any(d["events"] for _, _, d in graph.in_edges(node, data=True))
+    if harmed and harmed_by:
+        return ROLE_BOTH
+    if harmed:
+        return ROLE_SUSPECT
+    if harmed_by:
+        return ROLE_VICTIM
+    return ROLE_LINKED
+
+
+def _strength(graph: nx.DiGraph, a: int, b: int) -> int:
+    """How strongly two persons are tied: events both ways, and at least 1 for a relationship."""
+    total = 0
+    for u, v in ((a, b), (b, a)):
+        if graph.has_edge(u, v):
+            data = graph.edges[u, v]
+            total += data["events"] or (1 if data["links"] else 0)
+    return total
+
+
+@dataclass
+class EgoNetwork:
+    centre: int
+    graph: nx.DiGraph
+    distance: dict[int, int]
+    parent: dict[int, int | None]
+    omitted: int = 0
+    omitted_is_lower_bound: bool = False
+
+    def nodes_at(self, d: int) -> list[int]:
+        return [n for n, dist in self.distance.items() if dist == d]
+
+
+def _choose_ring(graph: nx.DiGraph, ring: Iterable[int], taken: set[int], room: int):
+    """The next ring out from `ring`: neighbours not yet `taken`, strongest tie first, then by id.
+
+    Returns (kept nodes, {kept node: the inner node it hangs from}, the nodes left out).
+    """
+    undirected = graph.to_undirected(as_view=True)
+    ties: dict[int, tuple[int, int]] = {}  # candidate -> (strongest tie, to which inner node)
+    for inner in sorted(ring):
+        if inner not in graph:
+            continue
+        for nb in undirected.neighbors(inner):
+            if nb in taken:
+                continue
+            tie = _strength(graph, inner, nb)
+            best = ties.get(nb)
+            if best is None or tie > best[0]:
+                ties[nb] = (tie, inner)
+    ranked = sorted(ties, key=lambda n: (-ties[n][0], n))
+    kept = ranked[: max(room, 0)]
+    return kept, {n: ties[n][1] for n in kept}, set(ranked[len(kept) :])
+
+
+def ego_network(graph: nx.DiGraph, centre: int, radius: int = EGO_RADIUS, cap: int = EGO_CAP) -> EgoNetwork:
+    """The persons within `radius` links of `centre` (direction ignored), at most `cap` of them.
+
+    Nearer persons are kept first; within a ring, those most strongly tied to the ring inside it
+    (events both ways), then by id, so the choice is deterministic. The rest are counted as
+    omitted (only as far as the kept rings reach: persons beyond an omitted one are not counted).
+    """
+    distance: dict[int, int] = {centre: 0}
+    parent: dict[int, int | None] = {centre: None}
+    left_out: set[int] = set()
+    lower_bound = False
+    ring = [centre]
+    for d in range(1, radius + 1):
+        kept, parents, dropped = _choose_ring(graph, ring, set(distance) | left_out, cap - len(distance))
+        if dropped and d < radius:
+            lower_bound = True
+        left_out |= dropped
+        for n in kept:
+            distance[n] = d
+            parent[n] = parents[n]
+        ring = kept
+        if not ring:
+            break
+    sub = graph.subgraph(distance).copy() if centre in graph else nx.DiGraph()
+    sub.add_node(centre)
+    return EgoNetwork(centre, sub, distance, parent, len(left_out), lower_bound)
+
+
+def linked_networks(graph: nx.DiGraph, min_size: int = 2) -> list[set[int]]:
+    """Connected groups of persons (direction ignored), largest first; ties by smallest member."""
+    components = [c for c in nx.weakly_connected_components(graph) if len(c) >= min_size]
+    return sorted(components, key=lambda c: (-len(c), min(c)))
+
+
+# ---- findings on events ------------------------------------------------------------------------
+
+
+def serial_perpetrators(
+    events: Iterable[EventRecord],
+    as_of: date,
+    *,
+    months: int = SERIAL_WINDOW_MONTHS,
+    min_victims: int = SERIAL_MIN_VICTIMS,
+    min_age: int = ADULT_AGE,
+) -> dict[int, set[int]]:
+    """Suspects who harmed `min_victims`+ distinct victims within `months` before `as_of`.
+
+    A victim counts when aged `min_age` or over on the date of the event, or when their date of
+    birth is not known. Returns {suspect id: the distinct victims that count}.
+    """
+    victims: dict[int, set[int]] = defaultdict(set)
+    earliest = cutoff(as_of, months)
+    for e in events:
+        if not earliest <= e.occurred_on <= as_of:
+            continue
+        if e.victim_dob is not None and age_on(e.victim_dob, e.occurred_on) < min_age:
+            continue
+        victims[e.suspect_id].add(e.victim_id)
+    return {s: vs for s, vs in victims.items() if len(vs) >= min_victims}
+
+
+@dataclass(frozen=True)
+class RepeatVictim:
+    victim_id: int
+    suspects: frozenset[int]  # distinct suspects within the long window
+    recent_events: int  # events within the short window
+
+    @property
+    def reasons(self) -> list[str]:
+        out = []
+        if len(self.suspects) >= REPEAT_MIN_SUSPECTS:
+            out.append(f"harmed by {len(self.suspects)} different suspects in {REPEAT_WINDOW_MONTHS} months")
+        if self.recent_events >= REPEAT_MIN_EVENTS:
+            out.append(f"{self.recent_events} events in {REPEAT_SHORT_WINDOW_MONTHS} months")
+        return out
+
+
+def repeat_victims(
+    events: Iterable[EventRecord],
+    as_of: date,
+    *,
+    months: int = REPEAT_WINDOW_MONTHS,
+    min_suspects: int = REPEAT_MIN_SUSPECTS,
+    short_months: int = REPEAT_SHORT_WINDOW_MONTHS,
+    min_events: int = REPEAT_MIN_EVENTS,
+) -> dict[int, RepeatVictim]:
+    """Victims harmed by `min_suspects`+ suspects within `months`, or `min_events`+ times within
+    `short_months`, before `as_of`."""
+    suspects: dict[int, set[int]] = defaultdict(set)
+    recent: dict[int, int] = defaultdict(int)
+    earliest, short_earliest = cutoff(as_of, months), cutoff(as_of, short_months)
+    for e in events:
+        day = e.occurred_on
+        if day > as_of or day < earliest:
+            continue
+        suspects[e.victim_id].add(e.suspect_id)
+        if day >= short_earliest:
+            recent[e.victim_id] += 1
+    out = {}
+    for victim in set(suspects) | set(recent):
+        found = RepeatVictim(victim, frozenset(suspects.get(victim, ())), recent.get(victim, 0))
+        if len(found.suspects) >= min_suspects or found.recent_events >= min_events:
+            out[victim] = found
+    return out
+
+
+@dataclass(frozen=True)
+class NewPartnerCandidate:
+    """A known perpetrator whose latest event names a victim first harmed after someone else."""
+
+    suspect_id: int
+    new_victim_id: int
+    latest_event_id: int
+    latest_on: date
+    relationship: str | None
+    new_victim_first_on: date
+    earlier_victim_ids: tuple[int, ...]
+    earlier_events: int
+    earlier_harm_days: int
+
+
+def new_partner_candidates(
+    events: Iterable[EventRecord],
+    as_of: date,
+    *,
+    since: date | None = None,
+    relationships: tuple[str, ...] | None = INTIMATE_RELATIONSHIPS,
+) -> list[NewPartnerCandidate]:
+    """Right-to-Know candidates: the suspect harmed an earlier victim, and their latest event
+    (as of `as_of`) names a different victim whom they first harmed after that.
+
+    `since` keeps only candidates whose latest event is on or after it. `relationships` keeps
+    only latest events of those relationships (default: partner or ex-partner, since Clare's Law
+    concerns intimate partners); None keeps all. Newest latest event first.
+    """
+    by_suspect: dict[int, list[EventRecord]] = defaultdict(list)
+    for e in events:
+        if e.occurred_on <= as_of:
+            by_suspect[e.suspect_id].append(e)
+    out = []
+    for suspect, evs in by_suspect.items():
+        evs.sort(key=lambda e: (e.occurred_on, e.event_id))
+        latest = evs[-1]
+        if since is not None and latest.occurred_on < since:
+            continue
+        if relationships is not None and latest.relationship not in relationships:
+            continue
+        new_victim = latest.victim_id
+        first_on = min(e.occurred_on for e in evs if e.victim_id == new_victim)
+        earlier = [e for e in evs if e.victim_id != new_victim and e.occurred_on < first_on]
+        if not earlier:
+            continue
+        out.append(
+            NewPartnerCandidate(
+                suspect_id=suspect,
+                new_victim_id=new_victim,
+                latest_event_id=latest.event_id,
+                latest_on=latest.occurred_on,
+                relationship=latest.relationship,
+                new_victim_first_on=first_on,
+                earlier_victim_ids=tuple(sorted({e.victim_id for e in earlier})),
+                earlier_events=len(earlier),
+                earlier_harm_days=sum(e.harm_days for e in earlier),
+            )
+        )
+    return sorted(out, key=lambda c: (-c.latest_on.toordinal(), c.suspect_id))
+
+
+# ---- layout ------------------------------------------------------------------------------------
+
+
+def radial_layout(ego: EgoNetwork) -> dict[int, tuple[float, float, float]]:
+    """Place the centre in the middle and each ring on a circle, every person near the one that
+    links them inward (a radial tree over the breadth-first rings). Deterministic by construction:
+    no random seed, no iteration, so the same network always gives the same picture.
+
+    Returns {node: (x, y, angle)} with ring radii 1, 2, ... and angle in radians (0 = east,
+    clockwise as on screen, since SVG's y axis points down).
+    """
+    children: dict[int, list[int]] = defaultdict(list)
+    for n, up in ego.parent.items():
+        if up is not None:
+            children[up].append(n)
+    for up, kids in children.items():
+        kids.sort(key=lambda n, up=up: (-_strength(ego.graph, up, n), n))
+
+    weight: dict[int, int] = {}
+
+    def leaves(n: int) -> int:
+        weight[n] = max(1, sum(leaves(c) for c in children[n]))
+        return weight[n]
+
+    leaves(ego.centre)
+    pos = {ego.centre: (0.0, 0.0, math.pi / 2)}
+
+    def place(n: int, start: float, span: float) -> None:
+        kids = children[n]
+        total = sum(weight[k] for k in kids) or 1
+        at = start
+        for k in kids:
+            share = span * weight[k] / total
+            angle = at + share / 2
+            ring = ego.distance[k]
+            pos[k] = (ring * math.cos(angle), ring * math.sin(angle), angle)
+            place(k, at, share)
+            at += share
+
+    place(ego.centre, -math.pi / 2, 2 * math.pi)
+    return pos
+
+
+# ---- loading from the database (the only queries in this module) -------------------------------
+
+
+@dataclass
+class Neighbourhood:
+    """A bounded part of the graph around one person, with what the picture needs to know."""
+
+    centre: int
+    pairs: list[PairEdge]
+    links: list[LinkRecord]
+    persons: dict[int, PersonInfo] = field(default_factory=dict)
+    harm: dict[int, int] = field(default_factory=dict)  # harm days of all events a person is in
+    omitted: int = 0
+    omitted_is_lower_bound: bool = False
+
+
+def _pair_query(where):
+    from app.catalogue import OffenceCategory
+    from app.offenders.models import DAEvent
+
+    return (
+        sa.select(
+            DAEvent.suspect_id,
+            DAEvent.victim_id,
+            sa.func.count(),
+            sa.func.min(DAEvent.occurred_on),
+            sa.func.max(DAEvent.occurred_on),
+            sa.func.coalesce(sa.func.sum(OffenceCategory.harm_days), 0),
+        )
+        .join(OffenceCategory, OffenceCategory.code == DAEvent.offence)
+        .where(where)
+        .group_by(DAEvent.suspect_id, DAEvent.victim_id)
+    )
+
+
+def _pairs(session, where) -> list[PairEdge]:
+    return [PairEdge(*row) for row in session.execute(_pair_query(where))]
+
+
+def _links(session, where) -> list[LinkRecord]:
+    from app.offenders.models import PersonLink
+
+    rows = session.execute(
+        sa.select(PersonLink.person_a_id, PersonLink.person_b_id, PersonLink.relationship_type).where(where)
+    )
+    return [LinkRecord(*row) for row in rows]
+
+
+def load_neighbourhood(session, centre: int, *, radius: int = EGO_RADIUS, cap: int = EGO_CAP) -> Neighbourhood:
+    """Fetch the persons within `radius` (<= 2) of `centre`, at most `cap`, ring by ring.
+
+    Each ring costs two queries (events grouped by pair, and relationships) limited to the ring
+    just kept, so a request never reads more than the neighbourhood. The node choice is the same
+    as `ego_network`'s. A fixed number of queries, whatever the size of the neighbourhood.
+    """
+    from app.catalogue import OffenceCategory
+    from app.offenders.models import DAEvent, Person, PersonLink
+
+    if not 1 <= radius <= 2:
+        raise ValueError("radius must be 1 or 2")
+    pairs: dict[tuple[int, int], PairEdge] = {}
+    links: set[LinkRecord] = set()
+    kept = {centre}
+    ring = [centre]
+    left_out: set[int] = set()
+    lower_bound = False
+    for d in range(1, radius + 1):
+        for p in _pairs(session, sa.or_(DAEvent.suspect_id.in_(ring), DAEvent.victim_id.in_(ring))):
+            pairs[(p.suspect_id, p.victim_id)] = p
+        links.update(_links(session, sa.or_(PersonLink.person_a_id.in_(ring), PersonLink.person_b_id.in_(ring))))
+        graph = build_graph(pairs.values(), links)
+        new, _, dropped = _choose_ring(graph, ring, kept | left_out, cap - len(kept))
+        if dropped and d < radius:
+            lower_bound = True  # persons beyond an omitted inner person are never looked at
+        left_out |= dropped
+        kept.update(new)
+        ring = sorted(new)
+        if not ring:
+            break
+    if radius == 2 and ring:
+        # Ties between persons of the outer ring: both ends already kept.
+        outer = sorted(ring)
+        for p in _pairs(session, sa.and_(DAEvent.suspect_id.in_(outer), DAEvent.victim_id.in_(outer))):
+            pairs[(p.suspect_id, p.victim_id)] = p
+        links.update(_links(session, sa.and_(PersonLink.person_a_id.in_(outer), PersonLink.person_b_id.in_(outer))))
+    ids = sorted(kept)
+    persons = {
+        row.id: PersonInfo(row.id, row.ref, row.surname, row.forenames, row.date_of_birth)
+        for row in session.execute(
+            sa.select(Person.id, Person.ref, Person.surname, Person.forenames, Person.date_of_birth).where(
+                Person.id.in_(ids)
+            )
+        )
+    }
+    harm: dict[int, int] = defaultdict(int)
+    for column in (DAEvent.suspect_id, DAEvent.victim_id):
+        query = (
+            sa.select(column, sa.func.coalesce(sa.func.sum(OffenceCategory.harm_days), 0))
+            .join(OffenceCategory, OffenceCategory.code == DAEvent.offence)
+            .where(column.in_(ids))
+            .group_by(column)
+        )
+        for person_id, days in session.execute(query):
+            harm[person_id] += int(days)
+    return Neighbourhood(
+        centre=centre,
+        pairs=[p for p in pairs.values() if p.suspect_id in kept and p.victim_id in kept],
+        links=sorted(
+            (link for link in links if link.person_a_id in kept and link.person_b_id in kept),
+            key=lambda link: (link.person_a_id, link.person_b_id, link.relationship_type),
+        ),
+        persons=persons,
+        harm=dict(harm),
+        omitted=len(left_out),
+        omitted_is_lower_bound=lower_bound,
+    )
+
+
+def _raw_date(column):
+    """The column without SQLAlchemy's per-row date conversion, which on SQLite parses each
+    value with a regular expression: 120,000 rows read several times faster. See `_day`."""
+    return sa.type_coerce(column, sa.Text)
+
+
+def _day(value) -> date | None:
+    """A date from `_raw_date`: PostgreSQL's driver already gives dates; SQLite gives ISO text."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def load_pairs(session) -> list[PairEdge]:
+    """Every suspect -> victim pair with its events aggregated: one query."""
+    return _pairs(session, sa.true())
+
+
+def load_links(session) -> list[LinkRecord]:
+    return _links(session, sa.true())
+
+
+def load_events(session, *, as_of: date | None = None, multi_victim_suspects_only: bool = False) -> list[EventRecord]:
+    """Every DA event as a plain record, with its harm days and the victim's date of birth: one
+    query. `multi_victim_suspects_only` keeps only suspects with two or more distinct victims (the
+    only ones a serial or new-partner finding can name), filtered inside the same query."""
+    from app.catalogue import OffenceCategory
+    from app.offenders.models import DAEvent, Person
+
+    harm = dict(session.execute(sa.select(OffenceCategory.code, OffenceCategory.harm_days)).all())
+    query = sa.select(
+        DAEvent.id,
+        DAEvent.suspect_id,
+        DAEvent.victim_id,
+        _raw_date(DAEvent.occurred_on),
+        DAEvent.offence,
+        DAEvent.relationship_type,
+        _raw_date(Person.date_of_birth),
+    ).join(Person, Person.id == DAEvent.victim_id)
+    if as_of is not None:
+        query = query.where(DAEvent.occurred_on <= as_of)
+    if multi_victim_suspects_only:
+        several = (
+            sa.select(DAEvent.suspect_id)
+            .group_by(DAEvent.suspect_id)
+            .having(sa.func.count(sa.distinct(DAEvent.victim_id)) >= 2)
+        )
+        query = query.where(DAEvent.suspect_id.in_(several))
+    return [
+        EventRecord(event_id, suspect, victim, _day(day), harm.get(offence, 0), relationship, _day(dob))
+        for event_id, suspect, victim, day, offence, relationship, dob in session.execute(query)
+    ]

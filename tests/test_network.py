@@ -1,0 +1,271 @@
+"""The network service: findings on small crafted graphs, the bounded loader, and the picture."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from app.extensions import db
+from app.offenders import network, picture, services
+from app.offenders.models import PersonLink
+from app.offenders.network import EventRecord, LinkRecord, PairEdge
+from tests.factories import make_event, make_person
+
+T = date(2026, 6, 1)
+
+
+def ev(n, suspect, victim, days_ago, harm=10, relationship="partner", victim_dob=None):
+    return EventRecord(n, suspect, victim, T - timedelta(days=days_ago), harm, relationship, victim_dob)
+
+
+def pair(s, v, events=1, harm=10):
+    return PairEdge(s, v, events, T - timedelta(days=100), T - timedelta(days=10), harm)
+
+
+# ---- the graph --------------------------------------------------------------------------------
+
+
+def test_graph_edges_run_from_suspect_to_victim_with_counts_and_relationships():
+    g = network.build_graph(
+        network.pairs_from_events([ev(1, 1, 2, 30), ev(2, 1, 2, 10, harm=365), ev(3, 2, 3, 5)]),
+        [LinkRecord(2, 1, "family"), LinkRecord(4, 3, "other")],
+    )
+    assert g.edges[1, 2]["events"] == 2
+    assert g.edges[1, 2]["harm_days"] == 375
+    assert g.edges[1, 2]["first_on"] == T - timedelta(days=30)
+    assert g.edges[1, 2]["links"] == ("family",)  # the relationship joins the existing event edge
+    assert g.edges[4, 3]["events"] == 0 and g.edges[4, 3]["links"] == ("other",)
+    assert not g.has_edge(2, 1)
+    assert [network.role_of(g, n) for n in (1, 2, 3, 4)] == ["suspect", "both", "victim", "linked"]
+
+
+def test_ego_network_keeps_nearest_and_strongest_within_the_cap():
+    # 1 harmed 2 (3 events), 3 (1 event) and 4 (2 events); 2 was harmed by 5; 5 harmed 6.
+    g = network.build_graph([pair(1, 2, 3), pair(1, 3, 1), pair(1, 4, 2), pair(5, 2, 1), pair(5, 6, 1)])
+    ego = network.ego_network(g, 1, radius=2, cap=4)
+    assert ego.distance == {1: 0, 2: 1, 4: 1, 3: 1}
+    assert ego.omitted == 1  # 5 is two steps away but the cap is reached
+    ego = network.ego_network(g, 1, radius=2, cap=3)
+    assert set(ego.distance) == {1, 2, 4}  # 3 is the weakest tie of the first ring
+    assert ego.omitted == 2 and ego.omitted_is_lower_bound  # 3, and 5 behind 2; beyond 3 unknown
+    ego = network.ego_network(g, 1, radius=1, cap=50)
+    assert set(ego.distance) == {1, 2, 3, 4} and ego.omitted == 0
+    assert ego.parent[2] == 1
+
+
+def test_ego_network_of_a_person_with_no_links_is_just_them():
+    ego = network.ego_network(network.build_graph([pair(1, 2)]), 9)
+    assert ego.distance == {9: 0} and list(ego.graph.nodes) == [9]
+
+
+def test_linked_networks_are_components_ignoring_direction_largest_first():
+    g = network.build_graph([pair(1, 2), pair(3, 2), pair(4, 5)], [LinkRecord(6, 4, "family")])
+    g.add_node(7)
+    assert network.linked_networks(g) == [{1, 2, 3}, {4, 5, 6}]
+
+
+# ---- findings ---------------------------------------------------------------------------------
+
+
+def test_serial_perpetrator_needs_two_distinct_victims_within_36_months():
+    events = [ev(1, 1, 2, 100), ev(2, 1, 2, 50), ev(3, 9, 2, 10)]
+    assert network.serial_perpetrators(events, T) == {}  # one victim, however many events
+    events.append(ev(4, 1, 3, 1095))  # 1095 days = 35.97 months: still inside the window
+    assert network.serial_perpetrators(events, T) == {1: {2, 3}}
+    events[-1] = ev(4, 1, 3, 1096)  # 36.01 months: outside
+    assert network.serial_perpetrators(events, T) == {}
+
+
+def test_serial_perpetrator_counts_only_victims_aged_16_or_over_when_known():
+    child = T - timedelta(days=365 * 10)
+    on_16th_birthday = date(T.year - 16, T.month, T.day)
+    assert network.serial_perpetrators([ev(1, 1, 2, 5), ev(2, 1, 3, 5, victim_dob=child)], T) == {}
+    assert network.serial_perpetrators([ev(1, 1, 2, 5), ev(2, 1, 3, 0, victim_dob=on_16th_birthday)], T) == {1: {2, 3}}
+    # Age is taken on the date of the event: 15 then, though 16 by now.
+    fifteen_then = date(T.year - 16, T.month, T.day) + timedelta(days=10)
+    assert network.serial_perpetrators([ev(1, 1, 2, 5), ev(2, 1, 3, 20, victim_dob=fifteen_then)], T) == {}
+
+
+def test_within_follows_the_scoring_models_months():
+    assert network.within(T - timedelta(days=365), T, 12) and not network.within(T - timedelta(days=366), T, 12)
+    assert network.within(T, T, 12) and not network.within(T + timedelta(days=1), T, 12)
+    assert network.cutoff(T, 36) == T - timedelta(days=1095)
+
+
+def test_events_after_the_as_of_date_do_not_count():
+    assert network.serial_perpetrators([ev(1, 1, 2, 5), ev(2, 1, 3, -1)], T) == {}
+
+
+def test_repeat_victims_two_suspects_or_three_events_in_twelve_months():
+    events = [ev(1, 1, 2, 700), ev(2, 3, 2, 20)]  # victim 2: two suspects within 36 months
+    events += [ev(3, 4, 5, 10), ev(4, 4, 5, 100), ev(5, 4, 5, 300)]  # victim 5: 3 events within 12 months
+    events += [ev(6, 6, 7, 10), ev(7, 6, 7, 100), ev(8, 6, 7, 400)]  # victim 7: the third is 13 months old
+    found = network.repeat_victims(events, T)
+    assert set(found) == {2, 5}
+    assert found[2].suspects == {1, 3} and "2 different suspects" in found[2].reasons[0]
+    assert found[5].recent_events == 3 and found[5].reasons == ["3 events in 12 months"]
+
+
+def test_new_partner_of_a_known_perpetrator():
+    events = [
+        ev(1, 1, 2, 400),  # 1 harmed 2 ...
+        ev(2, 1, 3, 30),  # ... then a new partner, 3: a Right-to-Know candidate
+        ev(3, 4, 5, 300),
+        ev(4, 4, 5, 20),  # 4 only ever harmed 5: not a candidate
+        ev(5, 6, 7, 500),
+        ev(6, 6, 8, 400),
+        ev(7, 6, 7, 10),  # 6 went back to 7, harmed before 8: 7 is not a new partner
+        ev(8, 9, 10, 300),
+        ev(9, 9, 11, 15, relationship="family"),  # latest victim is family, not a partner
+    ]
+    found = network.new_partner_candidates(events, T)
+    assert [(c.suspect_id, c.new_victim_id, c.earlier_victim_ids) for c in found] == [(1, 3, (2,))]
+    assert found[0].latest_on == T - timedelta(days=30) and found[0].earlier_events == 1
+    assert [c.suspect_id for c in network.new_partner_candidates(events, T, relationships=None)] == [9, 1]
+    assert network.new_partner_candidates(events, T, since=T - timedelta(days=20)) == []
+
+
+def test_same_day_events_against_two_victims_are_not_an_earlier_victim():
+    events = [ev(1, 1, 2, 30), ev(2, 1, 3, 30)]
+    assert network.new_partner_candidates(events, T) == []
+
+
+# ---- layout and picture -----------------------------------------------------------------------
+
+
+def _hood(pairs, links=(), centre=1, names=None):
+    nodes = {n for p in pairs for n in (p.suspect_id, p.victim_id)} | {
+        n for link in links for n in (link.person_a_id, link.person_b_id)
+    }
+    nodes.add(centre)
+    persons = {n: network.PersonInfo(n, f"R{n}", (names or {}).get(n, f"Surname{n}"), "Alex") for n in nodes}
+    harm = {n: sum(p.harm_days for p in pairs if n in (p.suspect_id, p.victim_id)) for n in nodes}
+    return network.Neighbourhood(centre, list(pairs), list(links), persons, harm)
+
+
+def test_radial_layout_puts_each_ring_on_its_circle_deterministically():
+    g = network.build_graph([pair(1, 2), pair(1, 3), pair(4, 2), pair(5, 3), pair(6, 3)])
+    ego = network.ego_network(g, 1)
+    pos = network.radial_layout(ego)
+    assert pos[1][:2] == (0.0, 0.0)
+    for n, (x, y, _) in pos.items():
+        assert round((x**2 + y**2) ** 0.5, 6) == ego.distance[n]
+    assert network.radial_layout(network.ego_network(g, 1)) == pos
+
+
+def test_picture_marks_roles_sizes_by_harm_and_is_the_same_every_time():
+    hood = _hood(
+        [pair(1, 2, 3, harm=1000), pair(3, 1, 1, harm=10), pair(2, 4, 1, harm=0)], [LinkRecord(1, 5, "family")]
+    )
+    first = picture.draw(hood, mask_victims=False)
+    assert picture.draw(hood, mask_victims=False) == first
+    by_id = {n.id: n for n in first.nodes}
+    assert by_id[1].centre and by_id[1].role == "both" and by_id[1].shape == "diamond"
+    assert by_id[3].role == "suspect" and by_id[3].shape == "square"
+    assert by_id[4].role == "victim" and by_id[4].shape == "circle"
+    assert by_id[5].role == "linked"
+    assert by_id[1].r > by_id[3].r > by_id[5].r  # harm 1010 > 10 > 0
+    widths = {e.title: e.width for e in first.edges}
+    assert (
+        widths["Alex SURNAME1 harmed Alex SURNAME2: 3 events"] > widths["Alex SURNAME3 harmed Alex SURNAME1: 1 event"]
+    )
+    assert [e.kind for e in first.edges].count("link") == 1
+    assert by_id[4].linked_to == "Alex SURNAME2" and "harmed Alex SURNAME4" in by_id[4].tie
+
+
+def test_picture_hides_victims_names_and_links_when_asked():
+    hood = _hood([pair(1, 2), pair(3, 2), pair(1, 4)], [LinkRecord(1, 5, "family")], names={2: "Secretname"})
+    drawn = picture.draw(hood, mask_victims=True)
+    shown = {n.id: n for n in drawn.nodes}
+    assert shown[2].ref is None and shown[2].name.startswith("Victim ") and "Secretname" not in shown[2].title
+    assert shown[5].ref is None and shown[5].name.startswith("Person ")
+    assert shown[3].ref == "R3"  # suspects stay named
+    assert not any("SECRETNAME" in text for e in drawn.edges for text in (e.title,))
+    assert not any("SECRETNAME" in n.tie + n.title + n.linked_to for n in drawn.nodes)
+
+
+def test_picture_summary_counts_what_was_left_out():
+    hood = _hood([pair(1, 2)])
+    hood.omitted, hood.omitted_is_lower_bound = 7, True
+    assert picture.draw(hood, mask_victims=False).summary == (
+        "1 linked person within two steps, and at least 7 more not drawn."
+    )
+
+
+# ---- loading from the database ----------------------------------------------------------------
+
+
+def _web(app):
+    """A: the centre. A harmed B and C; D harmed B; E harmed D; F linked to C; G harmed F's victim H."""
+    people = {k: make_person(f"N{k}", surname=f"Net{k}") for k in "ABCDEFGHX"}
+    day = date.today() - timedelta(days=30)
+    make_event(people["A"], people["B"], day)
+    make_event(people["A"], people["B"], day - timedelta(days=5), offence="abh")
+    make_event(people["A"], people["C"], day)
+    make_event(people["D"], people["B"], day)
+    make_event(people["E"], people["D"], day)
+    make_event(people["G"], people["H"], day)
+    make_event(people["F"], people["H"], day)
+    db.session.add(PersonLink(person_a_id=people["F"].id, person_b_id=people["C"].id, relationship_type="family"))
+    db.session.commit()
+    return people
+
+
+def test_neighbourhood_reads_two_rings_and_no_further(app):
+    people = _web(app)
+    ids = {k: p.id for k, p in people.items()}
+    hood = network.load_neighbourhood(db.session, ids["A"])
+    found = set(hood.persons)
+    assert found == {ids[k] for k in "ABCDF"}  # E, G and H are three steps away; X is unlinked
+    assert {(p.suspect_id, p.victim_id): p.events for p in hood.pairs} == {
+        (ids["A"], ids["B"]): 2,
+        (ids["A"], ids["C"]): 1,
+        (ids["D"], ids["B"]): 1,
+    }
+    assert hood.links == [LinkRecord(ids["F"], ids["C"], "family")]
+    assert hood.harm[ids["A"]] == 10 + 365 + 10  # every event A is in, as suspect or victim
+
+
+def test_neighbourhood_matches_the_pure_ego_network_on_the_whole_graph(app):
+    people = _web(app)
+    whole = network.build_graph(network.load_pairs(db.session), network.load_links(db.session))
+    for cap in (2, 3, 4, 50):
+        for key in "ABF":
+            centre = people[key].id
+            hood = network.load_neighbourhood(db.session, centre, cap=cap)
+            ego = network.ego_network(whole, centre, cap=cap)
+            assert set(hood.persons) == set(ego.distance), (key, cap)
+            assert hood.omitted == ego.omitted, (key, cap)
+
+
+def test_neighbourhood_radius_is_bounded():
+    with pytest.raises(ValueError):
+        network.load_neighbourhood(None, 1, radius=3)
+
+
+def test_the_serial_filter_in_sql_agrees_with_the_network_rule(app):
+    today = date.today()
+    s1, s2, s3, s4 = (make_person(f"S{i}") for i in range(4))
+    adult, other_adult = make_person("V1"), make_person("V2")
+    child = make_person("V3", date_of_birth=today - timedelta(days=365 * 12))
+    turned_16_recently = make_person("V4", date_of_birth=date(today.year - 16, 1, 1) + timedelta(days=200))
+    make_event(s1, adult, today - timedelta(days=10))
+    make_event(s1, other_adult, today - timedelta(days=1095))  # serial
+    make_event(s2, adult, today - timedelta(days=10))
+    make_event(s2, child, today - timedelta(days=10))  # not: one victim is a child
+    make_event(s3, adult, today - timedelta(days=10))
+    make_event(s3, other_adult, today - timedelta(days=1096))  # not: outside 36 months
+    make_event(s4, adult, today - timedelta(days=2))
+    make_event(s4, turned_16_recently, today - timedelta(days=400))  # not: 15 at the time of the event
+    in_sql = set(db.session.scalars(services.serial_suspects_query(today)))
+    pure = set(network.serial_perpetrators(network.load_events(db.session), today))
+    assert in_sql == pure == {s1.id}
+
+
+def test_load_events_can_keep_only_suspects_with_several_victims(app):
+    a, b, c, d = (make_person() for _ in range(4))
+    make_event(a, b, date.today() - timedelta(days=3))
+    make_event(a, c, date.today() - timedelta(days=2))
+    make_event(d, b, date.today() - timedelta(days=1))
+    rows = network.load_events(db.session, multi_victim_suspects_only=True)
+    assert {r.suspect_id for r in rows} == {a.id} and len(rows) == 2
+    assert len(network.load_events(db.session)) == 3
