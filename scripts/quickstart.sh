@@ -20,6 +20,8 @@ echo "Installing Python packages..."
 .venv/bin/flask db upgrade
 echo "Loading the synthetic demo dataset (invented people only) if the database is empty..."
 .venv/bin/flask demo-data --if-empty
+# Rank once (today's nightly run, skipped if it has already run today) so the target list is filled.
+.venv/bin/flask scheduler run-job nightly_rank
 echo
 .venv/bin/flask users demo
 echo
