@@ -15,6 +15,8 @@ order_protected_persons = sa.Table(
     db.metadata,
     sa.Column("order_id", sa.ForeignKey("orders.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("person_id", sa.ForeignKey("persons.id"), primary_key=True),
+    # "Orders protecting this person" (profiles, breach victims): the primary key leads with order_id.
+    sa.Index("ix_order_protected_persons_person_id", "person_id"),
 )
 
 
