@@ -60,8 +60,9 @@ BLUEPRINTS = {
     "audit": ["routes"],
     "offenders": ["routes"],
     "orders": ["routes"],
-    "tasking": ["routes", "tasks", "meetings", "outcomes"],
-    "referrals": ["routes", "forum_routes", "clare_routes"],
+    "ranking": ["routes"],
+    "tasking": ["tasks.routes", "meetings.routes", "outcomes.routes"],
+    "referrals": ["programmes.routes", "forums.routes", "clares_law.routes"],
     "alerts": ["routes"],
     "imports": ["routes"],
     "api": ["routes", "targets", "breaches"],
@@ -93,7 +94,7 @@ def register_errorhandlers(app: Flask) -> None:
 # The main menu: sections of (endpoint, label). Links show only to users whose roles open them;
 # a section left with one link shows as that link, an empty one not at all.
 NAV_SECTIONS = [
-    ("Targets", [("tasking.targets", "Target list")]),
+    ("Targets", [("ranking.targets", "Target list")]),
     ("Log a breach", [("orders.log_breach", "Log a breach")]),
     ("My tasks", [("tasking.my_tasks", "My tasks")]),
     (
@@ -127,7 +128,7 @@ NAV_SECTIONS = [
         "Admin",
         [
             ("imports.upload", "Import"),
-            ("tasking.model_versions", "Scoring model"),
+            ("ranking.model_versions", "Scoring model"),
             ("auth.users", "Users"),
             ("audit.index", "Audit log"),
         ],
@@ -155,8 +156,8 @@ def register_template_helpers(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     from app.auth.cli import users_cli
     from app.imports.cli import demo_data_command, import_data_command
-    from app.scheduler_cli import scheduler_cli
-    from app.tasking.cli import rank_command
+    from app.ranking.cli import rank_command
+    from app.scheduler.cli import scheduler_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(import_data_command)

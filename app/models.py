@@ -1,22 +1,15 @@
 """Imports every model module, so the metadata (and Alembic) sees all tables at once."""
 
+from app.alerts.models import Alert
 from app.audit.models import AuditEntry
 from app.auth.models import ApiToken, LoginAttempt, Role, Team, User
 from app.catalogue import LeverType, OffenceCategory, OrderType
 from app.offenders.models import Address, DAEvent, Lever, Person, PersonAlias, PersonCategory, PersonLink, WarningMarker
 from app.orders.models import Breach, Order, OrderCondition
+from app.ranking.models import ScoreRow, ScoreRun, ScoringModel
 from app.referrals.models import ClareCase, ForumReferral, ProgrammeReferral  # noqa: F401  (and their tables)
-from app.tasking.models import (
-    Alert,
-    JobRun,
-    MeetingAttendee,
-    MeetingItem,
-    ScoreRow,
-    ScoreRun,
-    ScoringModel,
-    Task,
-    TaskingMeeting,
-)
+from app.scheduler.models import JobRun
+from app.tasking.models import MeetingAttendee, MeetingItem, Task, TaskingMeeting
 
 __all__ = [
     "Address",

@@ -52,7 +52,7 @@ from app.imports.services import import_directory  # noqa: E402
 from app.offenders.models import DAEvent, Lever, Person  # noqa: E402
 from app.orders.models import Order  # noqa: E402
 from app.orders.services import local_today  # noqa: E402
-from app.tasking import scoring, services  # noqa: E402
+from app.ranking import scoring, services  # noqa: E402
 
 ACTOR = Actor("benchmark")
 TARGET_FULL_RANK_S = 3.0

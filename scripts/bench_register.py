@@ -65,7 +65,7 @@ def build(url: str, scale: float) -> None:
         upgrade(directory=str(ROOT / "migrations"))
         from app.imports import demo
         from app.imports.services import import_directory
-        from app.tasking.services import run_ranking
+        from app.ranking.services import run_ranking
 
         started = time.perf_counter()
         with tempfile.TemporaryDirectory() as tmp:
@@ -83,7 +83,7 @@ def build(url: str, scale: float) -> None:
 def pick_persons(session) -> dict[str, str]:
     """Persons worth timing: the top of the ranking, the heaviest record, a hub victim, a sample."""
     from app.offenders.models import DAEvent, Person
-    from app.tasking.models import ScoreRow, ScoreRun
+    from app.ranking.models import ScoreRow, ScoreRun
 
     chosen = {}
     top = session.execute(

@@ -112,8 +112,8 @@ REFERRAL_PATHS = {
 
 def make_referral(person: Person, state: str = "identified", *, programme: str = "drive", on: date | None = None):
     """A programme referral walked to `state` through the real moves service."""
-    from app.referrals import services as referrals
     from app.referrals.models import SCREENING_ITEMS
+    from app.referrals.programmes import services as referrals
 
     actor = Actor("test-setup")
     referral = referrals.identify(person, actor=actor, identified_on=on)
@@ -133,7 +133,7 @@ def make_referral(person: Person, state: str = "identified", *, programme: str =
 
 def make_forum_referral(forum: str = "marac", *, at_risk=None, perpetrator=None, criterion=None, referred_on=None):
     from app.base import today
-    from app.referrals import forums
+    from app.referrals.forums import services as forums
 
     values = forums.ForumInput(
         forum=forum,
@@ -147,7 +147,7 @@ def make_forum_referral(forum: str = "marac", *, at_risk=None, perpetrator=None,
 
 
 def make_clare_case(subject: Person, at_risk: Person, *, route: str = "know", application_on: date, **values):
-    from app.referrals import clares_law
+    from app.referrals.clares_law import services as clares_law
 
     if route == "ask":
         values.setdefault("applicant_name", "Rowan Testapplicant")

@@ -5,11 +5,12 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 
 from app.alerts import services
+from app.alerts.models import Alert
 from app.audit.models import AuditEntry
 from app.audit.services import Actor
 from app.auth.models import LoginAttempt
 from app.extensions import db
-from app.tasking.models import Alert, Task
+from app.tasking.models import Task
 from tests.factories import make_event, make_person
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)

@@ -17,11 +17,12 @@ from app.catalogue import EVENT_OUTCOMES
 from app.extensions import db
 from app.imports.services import check_files
 from app.offenders.models import DAEvent, PersonCategory
-from app.orders import breaches
 from app.orders import services as order_services
+from app.orders.breaches import services as breaches
 from app.orders.models import Breach
-from app.tasking import services as ranking
-from app.tasking.models import ScoreRow, ScoreRun, ScoringModel, Task
+from app.ranking import services as ranking
+from app.ranking.models import ScoreRow, ScoreRun, ScoringModel
+from app.tasking.models import Task
 from tests.factories import count, make_event, make_order, make_person
 
 TODAY = local_today()

@@ -13,7 +13,7 @@ from app.base import local_today
 from app.extensions import db
 from app.offenders.models import DAEvent
 from app.orders.models import Breach
-from app.tasking import services as ranking
+from app.ranking import services as ranking
 from app.tasking.models import Task
 from tests.factories import count, make_event, make_order, make_person
 

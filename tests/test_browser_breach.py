@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from app.base import local_today
 from app.extensions import db
 from app.orders.models import Breach
-from app.tasking import services as ranking
+from app.ranking import services as ranking
 from app.tasking.models import Task
 from tests.browser import serious_accessibility_violations
 from tests.factories import PASSWORD, count, make_event, make_order, make_person

@@ -14,8 +14,8 @@ from app.audit.models import AuditEntry
 from app.audit.services import Actor
 from app.base import local_today, utcnow
 from app.extensions import db
-from app.tasking import meeting_services as ms
-from app.tasking import services as ranking
+from app.ranking import services as ranking
+from app.tasking.meetings import services as ms
 from app.tasking.models import Task
 from tests.browser import serious_accessibility_violations, sign_in
 from tests.factories import make_event, make_lever, make_order, make_person, make_task

@@ -6,14 +6,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from app import scheduler
+from app.alerts.models import Alert
 from app.audit.models import AuditEntry
 from app.audit.services import Actor
 from app.base import today
 from app.extensions import db
-from app.referrals import clares_law
+from app.referrals.clares_law import services as clares_law
 from app.referrals.models import ClareCase
-from app.tasking.models import Alert
+from app.scheduler import services as scheduler
 from tests.factories import count, make_clare_case, make_event, make_person
 
 

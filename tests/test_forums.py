@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from app.audit.models import AuditEntry
 from app.base import today
 from app.extensions import db
-from app.offenders import network
-from app.referrals import forums
-from app.referrals.forums import VictimEvent, marac_rules
+from app.network import graph as network
+from app.referrals.forums import services as forums
+from app.referrals.forums.services import VictimEvent, marac_rules
 from app.referrals.models import ForumReferral
 from tests.factories import count, make_event, make_forum_referral, make_person
 

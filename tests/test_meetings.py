@@ -15,11 +15,12 @@ from app.audit.models import AuditEntry
 from app.audit.services import Actor
 from app.base import local_today, utcnow
 from app.extensions import db
-from app.orders.breaches import BreachReport, log_breach
+from app.orders.breaches.services import BreachReport, log_breach
 from app.orders.models import Breach, Order
-from app.tasking import meeting_services as ms
-from app.tasking import services as ranking
-from app.tasking.models import MeetingAttendee, MeetingItem, ScoreRow, Task, TaskingMeeting
+from app.ranking import services as ranking
+from app.ranking.models import ScoreRow
+from app.tasking.meetings import services as ms
+from app.tasking.models import MeetingAttendee, MeetingItem, Task, TaskingMeeting
 from tests.factories import count, make_event, make_lever, make_order, make_person, make_task
 
 TODAY = local_today()

@@ -18,9 +18,9 @@ from app.base import today
 from app.catalogue import LeverType
 from app.extensions import db
 from app.offenders.models import Address, PersonLink
-from app.orders.breaches import BreachReport, log_breach
-from app.referrals import services
-from app.tasking.services import run_ranking
+from app.orders.breaches.services import BreachReport, log_breach
+from app.ranking.services import run_ranking
+from app.referrals.programmes import services
 from tests.factories import (
     make_clare_case,
     make_event,
@@ -186,7 +186,7 @@ def test_no_page_or_api_route_a_referral_user_reaches_shows_levers_victims_addre
         "referrals.view",
         "main.index",
     } <= reached
-    assert {"offenders.profile", "offenders.index", "tasking.targets", "orders.view", "api.targets"} & refused
+    assert {"offenders.profile", "offenders.index", "ranking.targets", "orders.view", "api.targets"} & refused
     assert (
         "offenders.profile" in refused and "referrals.forum_referral" in refused and "referrals.clare_case" in refused
     )

@@ -5,9 +5,11 @@ from datetime import date, timedelta
 import pytest
 
 from app.extensions import db
-from app.offenders import network, picture, services
+from app.network import graph as network
+from app.network import picture
+from app.network.graph import EventRecord, LinkRecord, PairEdge
+from app.offenders import services
 from app.offenders.models import PersonLink
-from app.offenders.network import EventRecord, LinkRecord, PairEdge
 from tests.factories import make_event, make_person
 
 T = date(2026, 6, 1)

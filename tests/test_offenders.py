@@ -11,7 +11,8 @@ from app.base import today, utcnow
 from app.extensions import db
 from app.offenders.models import DAEvent, Lever, Person, PersonAlias, PersonCategory, PersonLink, WarningMarker
 from app.orders.models import Breach
-from app.tasking.models import ScoreRow, ScoreRun, Task
+from app.ranking.models import ScoreRow, ScoreRun
+from app.tasking.models import Task
 from tests.factories import count, make_event, make_lever, make_order, make_person
 
 # ---- helpers ------------------------------------------------------------------------------------

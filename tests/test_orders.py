@@ -262,7 +262,7 @@ def breach_condition(order: Order, number: int) -> None:
     from datetime import UTC, datetime
 
     from app.auth.models import User
-    from app.orders import breaches
+    from app.orders.breaches import services as breaches
 
     user = db.session.scalar(sa.select(User).where(User.username == "olive"))
     report = breaches.BreachReport(

@@ -5,12 +5,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from app.alerts.models import Alert
 from app.audit.models import AuditEntry
 from app.audit.services import Actor
 from app.base import local_today, local_zone
 from app.extensions import db
 from app.orders import services
-from app.tasking.models import Alert, Task
+from app.tasking.models import Task
 from tests.factories import count, make_order, make_person
 
 TODAY = local_today()

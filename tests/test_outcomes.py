@@ -10,10 +10,10 @@ import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
 from app.base import local_today, utcnow
+from app.charts import Bar, bar_chart
 from app.extensions import db
-from app.orders.breaches import BreachReport, log_breach
-from app.tasking import outcome_services as os_
-from app.tasking.charts import Bar, bar_chart
+from app.orders.breaches.services import BreachReport, log_breach
+from app.tasking.outcomes import services as os_
 from tests.factories import make_order, make_person, make_task
 
 TODAY = local_today()

@@ -16,8 +16,8 @@ from app.catalogue import LeverType, OffenceCategory
 from app.extensions import db
 from app.offenders.models import DAEvent, Lever, Person
 from app.orders.models import Order
-from app.tasking import services
-from app.tasking.models import ScoreRow, ScoreRun, ScoringModel
+from app.ranking import services
+from app.ranking.models import ScoreRow, ScoreRun, ScoringModel
 from tests.factories import make_event, make_lever, make_order, make_person
 from tests.test_scoring import V1
 

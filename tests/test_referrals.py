@@ -10,7 +10,7 @@ from app.audit.models import AuditEntry
 from app.audit.services import Actor
 from app.base import today
 from app.extensions import db
-from app.referrals import services
+from app.ranking.services import run_ranking
 from app.referrals.models import (
     FINAL_STATES,
     REFERRAL_MOVES,
@@ -20,7 +20,7 @@ from app.referrals.models import (
     ProgrammeReferral,
     ReferralMove,
 )
-from app.tasking.services import run_ranking
+from app.referrals.programmes import services
 from tests.factories import count, make_event, make_person, make_referral
 
 ALL_YES = {f"item_{code}": "yes" for code in SCREENING_ITEMS}

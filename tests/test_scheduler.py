@@ -10,9 +10,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from app import scheduler
 from app.extensions import db
-from app.tasking.models import JobRun, ScoreRun
+from app.ranking.models import ScoreRun
+from app.scheduler import services as scheduler
+from app.scheduler.models import JobRun
 from tests.factories import make_event, make_person
 
 NOW = datetime(2026, 11, 21, 1, 30, tzinfo=UTC)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from app import catalogue
-from app.tasking.scoring import (
+from app.ranking.scoring import (
     BREACH_OFFENCES,
     BREACH_UNACTIONED,
     FLAGS,

@@ -15,8 +15,8 @@ from app.audit.services import Actor
 from app.base import local_today
 from app.extensions import db
 from app.offenders.models import DAEvent, Person
-from app.tasking import services
-from app.tasking.models import ScoreRun
+from app.ranking import services
+from app.ranking.models import ScoreRun
 from tests.factories import make_event, make_lever, make_order, make_person, make_task
 
 ACTOR = Actor("test")
@@ -366,7 +366,7 @@ def test_why_here_explains_each_part_from_the_stored_row_and_the_model(world, cl
 
 def test_why_here_uses_the_model_version_of_the_run(world, client, make_user, login):
     """After a new version is published the panel still explains the stored run by its own numbers."""
-    from app.tasking.models import ScoringModel
+    from app.ranking.models import ScoringModel
 
     services.run_ranking(TODAY, "nightly", actor=ACTOR)
     params = services.current_model().params | {"opportunity_cap": 10}

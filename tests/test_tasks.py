@@ -8,11 +8,12 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
+from app.alerts.models import Alert
 from app.audit.models import AuditEntry
 from app.base import local_today, local_zone, utcnow
 from app.extensions import db
-from app.tasking import task_services as ts
-from app.tasking.models import Alert, Task
+from app.tasking.models import Task
+from app.tasking.tasks import services as ts
 from tests.factories import count, make_order, make_person, make_task
 
 TODAY = local_today()

@@ -5,11 +5,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from app.alerts import bp, services
+from app.alerts.models import Alert
 from app.audit.services import Actor
 from app.catalogue import ROLES
 from app.extensions import db
 from app.security import roles_required
-from app.tasking.models import Alert
 
 
 @bp.route("/")

@@ -5,13 +5,14 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from app.alerts.models import Alert
 from app.audit import services as audit
 from app.audit.services import Actor
 from app.auth.models import LoginAttempt, User
 from app.base import utcnow
 from app.extensions import db
 from app.offenders.models import DAEvent, Person
-from app.tasking.models import Alert, Task
+from app.tasking.models import Task
 
 ALERT_KINDS = {
     "order_expiring": "Order ending soon",

@@ -1,6 +1,6 @@
 """POST /api/v1/breaches: log a breach against an order (officer or supervisor token).
 
-The same service as the web form (`app.orders.breaches.log_breach`) does the work, so a breach
+The same service as the web form (`app.orders.breaches.services.log_breach`) does the work, so a breach
 sent here becomes a DA event, raises its enforcement task and re-scores the subject at once.
 """
 
@@ -13,8 +13,8 @@ from flask_login import current_user
 from app.api import bp
 from app.api.openapi import errors
 from app.api.targets import TARGET
-from app.orders import breaches as breach_services
 from app.orders import services as order_services
+from app.orders.breaches import services as breach_services
 from app.orders.models import Breach
 from app.security import roles_required
 

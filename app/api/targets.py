@@ -6,8 +6,8 @@ from flask_login import current_user
 from app.api import bp
 from app.api.openapi import errors
 from app.audit.services import Actor
+from app.ranking import services
 from app.security import roles_required
-from app.tasking import services
 
 READERS = ("supervisor", "analyst")
 

@@ -10,7 +10,8 @@ from flask_login import current_user
 from app.base import today
 from app.catalogue import BREACH_OFFENCES, LeverType, OffenceCategory, labels
 from app.extensions import db
-from app.offenders import bp, network, services
+from app.network import graph as network
+from app.offenders import bp, services
 from app.offenders.forms import EndLeverForm, EventForm, LeverForm, NewEventForm, NewPersonForm, PersonForm, SearchForm
 from app.security import roles_required
 

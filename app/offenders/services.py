@@ -33,10 +33,12 @@ from app.catalogue import (
 )
 from app.extensions import db
 from app.imports.parsing import ACHILLES_REF_PREFIX, PNC_PATTERN, REF_PATTERN
-from app.offenders import network, picture
+from app.network import graph as network
+from app.network import picture
 from app.offenders.models import DAEvent, Lever, Person, PersonAlias, PersonCategory, WarningMarker
 from app.orders.models import Breach, Order, order_protected_persons
-from app.tasking.models import ScoreRow, ScoreRun, Task
+from app.ranking.models import ScoreRow, ScoreRun
+from app.tasking.models import Task
 
 PERSON_EDITABLE = ("surname", "forenames", "date_of_birth", "gender", "pnc_id", "district")
 PERSON_LISTS = ("aliases", "markers", "categories")
@@ -60,7 +62,7 @@ FULL_READERS = frozenset({"supervisor", "officer", "analyst"})
 RESERVED_REFS = {"new", "network"}
 BREACH_LEVER_DAYS = 90
 MAX_SEARCH_TERMS = 6
-# References of records made in Achilles (imports refuse ACH-); events as app.orders.breaches.
+# References of records made in Achilles (imports refuse ACH-); events as app.orders.breaches.services.
 PERSON_REF_PREFIX, EVENT_REF_PREFIX = "ACH-P-", "ACH-E-"
 
 
@@ -680,7 +682,7 @@ def tasks_of(person: Person) -> list[Task]:
 
 def referrals_of(person: Person) -> list:
     """Programme and forum (MARAC/MATAC/MASIP) referrals of the person, as TimelineItem(kind="referral")."""
-    from app.referrals.services import timeline_items
+    from app.referrals.programmes.services import timeline_items
 
     return timeline_items(person)
 

@@ -11,7 +11,7 @@ from app.audit.services import Actor
 from app.base import EditConflict, ValidationFailed, local_today, local_zone
 from app.catalogue import OffenceCategory, labels
 from app.orders import bp, services
-from app.orders import breaches as breach_services
+from app.orders.breaches import services as breach_services
 from app.orders.forms import (
     BreachForm,
     BreachOutcomeForm,

@@ -1,7 +1,7 @@
 """The order register: create, correct, vary and revoke orders; lists; the protection gap.
 
 Every change is checked here (not in the routes) and audited with its before and after values in
-the same transaction. Breach logging lives in `app.orders.breaches`.
+the same transaction. Breach logging lives in `app.orders.breaches.services`.
 """
 
 import re
@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.alerts.models import Alert
 from app.audit import services as audit
 from app.audit.models import AuditEntry
 from app.audit.services import Actor
@@ -31,7 +32,7 @@ from app.catalogue import OrderType
 from app.extensions import db
 from app.offenders.models import Person, PersonAlias
 from app.orders.models import Breach, Order, OrderCondition, breach_conditions
-from app.tasking.models import Alert, Task
+from app.tasking.models import Task
 
 # References made by Achilles start with this; the import refuses it, so the two never collide.
 ACHILLES_REF_PREFIX = "ACH-"

@@ -1,4 +1,4 @@
-"""Ranking (scoring model versions, score runs) and tasking (tasks with owners and outcomes)."""
+"""Tasking: tasks with owners, deferrals and outcomes; tasking meetings with plans; outcome figures."""
 
 from flask import Blueprint
 

@@ -1,0 +1,762 @@
+"""Ranking on the database: load the facts set-based, score them, store and audit the runs.
+
+The scoring maths is app.ranking.scoring (pure Python); this module only gathers its inputs with a
+fixed handful of queries (never one per person), stores runs with their whole breakdown so any
+score can be explained later, and answers the history questions the pages ask.
+"""
+
+import csv
+import gc
+import io
+import json
+import re
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from app.audit import services as audit
+from app.audit.services import Actor
+from app.auth.models import User
+from app.base import local_today, utcnow
+from app.catalogue import SCORE_TRIGGERS, LeverType, labels
+from app.extensions import db
+from app.offenders.models import DAEvent, Lever, Person
+from app.orders.models import Order
+from app.ranking import scoring
+from app.ranking.models import ScoreRow, ScoreRun, ScoringModel
+from app.tasking.models import Task
+
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Nine digits at most: more is no useful limit, and int() of thousands of digits is refused anyway.
+LIMIT = re.compile(r"[0-9]{1,9}")
+
+
+class BadInput(ValueError):
+    """A caller's value that cannot be used; `field` names it for the API's JSON error."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def parse_as_of(text: str | None) -> date:
+    """The as-of date of a ranking request: YYYY-MM-DD, not in the future; empty means today.
+
+    "Today" is the UK calendar day (as for breaches), so `rank`, GET /targets and the score a
+    logged breach returns agree on the date even in the first hour of a BST day.
+    """
+    if text is None or not text.strip():
+        return local_today()
+    text = text.strip()
+    try:
+        if not ISO_DATE.fullmatch(text):
+            raise ValueError
+        value = date.fromisoformat(text)
+    except ValueError:
+        raise BadInput("as_of", f"{text!r} is not a date: give it as YYYY-MM-DD, for example 2026-11-21.") from None
+    if value > local_today():
+        # Events after the as-of date that have not happened yet would make a misleading score.
+        raise BadInput("as_of", f"{text} is in the future: a ranking can only be worked out up to today.")
+    return value
+
+
+def parse_limit(text: str | None) -> int | None:
+    """How many ranked persons to return: a whole number of at least 1; empty means all."""
+    if text is None or not text.strip():
+        return None
+    text = text.strip()
+    if not LIMIT.fullmatch(text) or int(text) < 1:
+        raise BadInput("limit", f"{text!r} is not a whole number of at least 1.")
+    return int(text)
+
+
+def current_model() -> ScoringModel:
+    """The latest published scoring model version."""
+    model = db.session.scalar(sa.select(ScoringModel).order_by(ScoringModel.version.desc()).limit(1))
+    if model is None:
+        raise LookupError("No scoring model has been published.")
+    return model
+
+
+# ---- loading the facts --------------------------------------------------------------------------
+
+
+def _event_columns():
+    # occurred_on is read as text where the engine stores it as text (SQLite): each distinct day is
+    # then parsed once in _load_inputs, not once per row by the column type. PostgreSQL returns dates.
+    return (
+        DAEvent.suspect_id,
+        sa.type_coerce(DAEvent.occurred_on, sa.String),
+        DAEvent.victim_id,
+        DAEvent.offence,
+        DAEvent.dash_risk,
+        DAEvent.outcome,
+    )
+
+
+def _as_date(value: date | str) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _load_inputs(as_of: date, params: dict, person_id: int | None = None) -> list[scoring.PersonInputs]:
+    """Everyone with an event that can matter as of T (or one person), in four queries.
+
+    At force scale the ORM's per-row work (entities, row objects, type processing) was most of the
+    ranking's time, so the rows are read as plain tuples on the session's connection. Pending
+    changes are flushed first, as the ORM's autoflush would (a breach just logged is counted).
+    """
+    since = scoring.earliest_relevant(as_of, params)
+    in_horizon = DAEvent.occurred_on.between(since, as_of)
+    events = sa.select(*_event_columns()).where(in_horizon)
+    refs = sa.select(Person.id, Person.ref)
+    levers = sa.select(Lever.person_id, Lever.lever, Lever.active, Lever.noted_on).where(Lever.noted_on <= as_of)
+    orders = sa.select(Order.subject_id, Order.starts_on, Order.ends_on, Order.revoked_on).where(
+        Order.starts_on <= as_of
+    )
+    if person_id is None:
+        # EXISTS probes the (suspect_id, occurred_on) index per row, where IN (subquery) made
+        # SQLite read the whole horizon of events again for each of the three queries.
+        def has_events(person_column):
+            return sa.exists().where(DAEvent.suspect_id == person_column, in_horizon)
+
+        refs = refs.where(has_events(Person.id))
+        levers = levers.where(has_events(Lever.person_id))
+        orders = orders.where(has_events(Order.subject_id))
+    else:
+        events = events.where(DAEvent.suspect_id == person_id)
+        refs = refs.where(Person.id == person_id)
+        levers = levers.where(Lever.person_id == person_id)
+        orders = orders.where(Order.subject_id == person_id)
+
+    if db.session.autoflush:
+        db.session.flush()
+    connection = db.session.connection()
+    by_person: dict[int, list[scoring.EventFact]] = {}
+    days: dict = {}
+    event_fact = scoring.EventFact
+    for pid, occurred_on, victim_id, offence, dash_risk, outcome in connection.execute(events).all():
+        facts = by_person.get(pid)
+        if facts is None:
+            facts = by_person[pid] = []
+        day = days.get(occurred_on)
+        if day is None:
+            day = days[occurred_on] = _as_date(occurred_on)
+        facts.append(event_fact(day, victim_id, offence, dash_risk, outcome))
+    if not by_person:
+        return []
+    ref_of = dict(connection.execute(refs).all())
+    people = {
+        pid: scoring.PersonInputs(ref=ref_of[pid], events=facts, person_id=pid) for pid, facts in by_person.items()
+    }
+    for pid, lever, active, noted_on in connection.execute(levers.order_by(Lever.noted_on, Lever.id)).all():
+        if pid in people:
+            people[pid].levers.append(scoring.LeverRecord(lever, active, noted_on))
+    for pid, starts_on, ends_on, revoked_on in connection.execute(orders).all():
+        if pid in people:
+            people[pid].orders.append(scoring.OrderSpan(starts_on, ends_on, revoked_on))
+    return list(people.values())
+
+
+@contextmanager
+def _cyclic_gc_paused():
+    """Pause Python's cyclic garbage collector while a ranking builds its many small objects.
+
+    A full rank makes a few hundred thousand acyclic objects (facts, scores, row dicts); the
+    collector kept walking them all over again and took a third of the time. Reference counting
+    still frees everything; the collector resumes afterwards (unless it was already off).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def compute_ranking(as_of: date, model: ScoringModel | None = None) -> list[scoring.Score]:
+    """The ranked list as of T under the model (default: the latest). Reads only; stores nothing."""
+    model = model or current_model()
+    with _cyclic_gc_paused():
+        return scoring.rank(_load_inputs(as_of, model.params), model.params, as_of)
+
+
+def score_one(person_id: int, as_of: date, model: ScoringModel | None = None) -> scoring.Score | None:
+    """One person's score as of T, with queries for that person only; None when not ranked."""
+    model = model or current_model()
+    people = _load_inputs(as_of, model.params, person_id=person_id)
+    return scoring.score_person(people[0], model.params, as_of) if people else None
+
+
+# ---- storing runs -------------------------------------------------------------------------------
+
+
+def _row_values(run_id: int, score: scoring.Score, position: int | None) -> dict:
+    return {
+        "run_id": run_id,
+        "person_id": score.person_id,
+        "position": position,
+        "priority": score.priority,
+        "harm": score.harm,
+        "opportunity": score.opportunity,
+        "r": score.r,
+        "f": score.f,
+        "g": score.g,
+        "v": score.v,
+        "harm_days": score.harm_days,
+        "events_in_window": score.events_in_window,
+        "victims_in_window": score.victims_in_window,
+        "latest_event_on": score.latest_event_on,
+        "levers": dict(score.levers),
+        "flags": list(score.flags),
+    }
+
+
+_ROW_COLUMNS = (
+    "run_id",
+    "person_id",
+    "position",
+    "priority",
+    "harm",
+    "opportunity",
+    "r",
+    "f",
+    "g",
+    "v",
+    "harm_days",
+    "events_in_window",
+    "victims_in_window",
+    "latest_event_on",
+    "levers",
+    "flags",
+)
+_JSON_COLUMNS = {"levers", "flags"}
+
+
+def _insert_score_rows(rows: list[dict]) -> None:
+    """Write a run's rows in the session's transaction, by the fastest route the engine offers.
+
+    PostgreSQL: COPY (an executemany of 20,000 rows cost the server a statement each, about a
+    second). Elsewhere a Core insert of plain dicts (the ORM's bulk path cost more per row than
+    the database did). The JSON columns hold the same text either way (json.dumps, as sa.JSON).
+    """
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        db.session.execute(sa.insert(ScoreRow.__table__), rows)
+        return
+    cursor = connection.connection.cursor()
+    try:
+        with cursor.copy(f"COPY {ScoreRow.__tablename__} ({', '.join(_ROW_COLUMNS)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([json.dumps(row[c]) if c in _JSON_COLUMNS else row[c] for c in _ROW_COLUMNS])
+    finally:
+        cursor.close()
+
+
+def record_run(
+    scores: list[scoring.Score],
+    *,
+    as_of: date,
+    model: ScoringModel,
+    trigger: str,
+    actor: Actor,
+    started_at: datetime | None = None,
+    partial: bool = False,
+    commit: bool = True,
+) -> ScoreRun:
+    """Store a run and one row per ranked person (positions only in a full run), and audit it."""
+    if trigger not in SCORE_TRIGGERS:
+        raise ValueError(f"unknown score-run trigger {trigger!r}")
+    run = ScoreRun(
+        as_of=as_of,
+        model_version=model.version,
+        trigger=trigger,
+        started_at=started_at or utcnow(),
+        created_by_id=actor.user_id,
+        ranked_count=len(scores),
+        partial=partial,
+    )
+    db.session.add(run)
+    db.session.flush()
+    if scores:
+        with _cyclic_gc_paused():
+            _insert_score_rows([_row_values(run.id, s, None if partial else n) for n, s in enumerate(scores, 1)])
+    run.finished_at = utcnow()
+    who = ", ".join(s.person_ref for s in scores) if partial else f"{len(scores)} persons ranked"
+    audit.record(
+        "create",
+        f"{'partial ' if partial else ''}score run {run.id} as of {as_of.isoformat()} ({trigger}): {who}",
+        object_type="score_run",
+        object_ref=str(run.id),
+        data={"as_of": as_of, "model_version": model.version, "trigger": trigger, "ranked_count": len(scores)},
+        actor=actor,
+    )
+    if commit:
+        db.session.commit()
+    return run
+
+
+def run_ranking(as_of: date, trigger: str, *, actor: Actor, model: ScoringModel | None = None) -> ScoreRun:
+    """Rank everyone as of T and store the run (nightly job, manual run, after an import)."""
+    started_at = utcnow()
+    model = model or current_model()
+    scores = compute_ranking(as_of, model)
+    return record_run(scores, as_of=as_of, model=model, trigger=trigger, actor=actor, started_at=started_at)
+
+
+def rescore_person(
+    person_id: int,
+    *,
+    as_of: date | None = None,
+    trigger: str = "breach",
+    actor: Actor,
+    commit: bool = True,
+) -> dict | None:
+    """Re-score one person at once (after a breach) and store it as a partial run.
+
+    Returns the person's ranked object (the same dict as `rank --json`), or None if they are not
+    ranked; the partial run is stored either way, so the history shows the re-score happened.
+    Pending changes in the session (the breach just logged) are flushed first and, with
+    commit=True (the default), committed together with the run.
+    """
+    started_at = utcnow()
+    as_of = as_of or local_today()
+    model = current_model()
+    score = score_one(person_id, as_of, model)
+    scores = [score] if score is not None else []
+    record_run(
+        scores,
+        as_of=as_of,
+        model=model,
+        trigger=trigger,
+        actor=actor,
+        started_at=started_at,
+        partial=True,
+        commit=commit,
+    )
+    return score.to_json() if score is not None else None
+
+
+def view_targets(as_of: date, limit: int | None, *, actor: Actor, via: str) -> list[scoring.Score]:
+    """The ranked list for a reader (API, pages): computed now, not stored; the viewing is audited."""
+    scores = compute_ranking(as_of)
+    shown = scores[:limit] if limit else scores
+    audit.record(
+        "view",
+        f"viewed the ranked target list as of {as_of.isoformat()} ({len(shown)} of {len(scores)}) via {via}",
+        object_type="targets",
+        object_ref=as_of.isoformat(),
+        data={"as_of": as_of, "limit": limit, "shown": len(shown)},
+        actor=actor,
+    )
+    db.session.commit()
+    return shown
+
+
+# ---- history ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoreHistoryEntry:
+    """A stored score with the run that produced it."""
+
+    row: ScoreRow
+    run_id: int
+    as_of: date
+    trigger: str
+    model_version: int
+    partial: bool
+
+
+def latest_scores(person_ids: list[int] | None = None) -> dict[int, ScoreRow]:
+    """Each person's most recent stored score: {person_id: ScoreRow}.
+
+    "Most recent" means from the run with the latest as-of date (full or partial; the latest
+    stored run breaks a tie), so a ranking run for a past date never hides today's score.
+    """
+    newest = (
+        sa.func.row_number()
+        .over(partition_by=ScoreRow.person_id, order_by=(ScoreRun.as_of.desc(), ScoreRun.id.desc()))
+        .label("newest")
+    )
+    ranked = sa.select(ScoreRow.id, newest).join(ScoreRun, ScoreRun.id == ScoreRow.run_id)
+    if person_ids is not None:
+        if not person_ids:
+            return {}
+        ranked = ranked.where(ScoreRow.person_id.in_(person_ids))
+    ranked = ranked.subquery()
+    rows = db.session.scalars(sa.select(ScoreRow).join(ranked, ranked.c.id == ScoreRow.id).where(ranked.c.newest == 1))
+    return {row.person_id: row for row in rows}
+
+
+def score_history(person_id: int) -> list[ScoreHistoryEntry]:
+    """Every stored score of the person with its run, oldest first (as-of date, then run)."""
+    result = db.session.execute(
+        sa.select(ScoreRow, ScoreRun.id, ScoreRun.as_of, ScoreRun.trigger, ScoreRun.model_version, ScoreRun.partial)
+        .join(ScoreRun, ScoreRun.id == ScoreRow.run_id)
+        .where(ScoreRow.person_id == person_id)
+        .order_by(ScoreRun.as_of, ScoreRun.id)
+    )
+    return [ScoreHistoryEntry(*row) for row in result]
+
+
+def latest_full_run(before: ScoreRun | None = None) -> ScoreRun | None:
+    """The latest full run by as-of date (the last stored breaks a tie), or the one before `before`."""
+    query = sa.select(ScoreRun).where(ScoreRun.partial.is_(False))
+    if before is not None:
+        query = query.where(
+            sa.or_(ScoreRun.as_of < before.as_of, sa.and_(ScoreRun.as_of == before.as_of, ScoreRun.id < before.id))
+        )
+    return db.session.scalar(query.order_by(ScoreRun.as_of.desc(), ScoreRun.id.desc()).limit(1))
+
+
+def previous_positions(before: ScoreRun | None = None) -> dict[int, int]:
+    """{person_id: position} in the previous full run, to show who moved up since then.
+
+    Without an argument "previous" is the latest full run (compare a list computed now against
+    it); given a stored run, it is the full run just before that one (compare a run with the one
+    before it). Runs are ordered by as-of date, so a run for a past date is never "the last run".
+    """
+    run = latest_full_run(before)
+    if run is None:
+        return {}
+    return dict(
+        db.session.execute(sa.select(ScoreRow.person_id, ScoreRow.position).where(ScoreRow.run_id == run.id)).all()
+    )
+
+
+# ---- the target list page and its CSV export -----------------------------------------------------
+# The page reads the latest stored full run (never a ranking computed on the fly), so what a
+# supervisor sees, exports and discusses is exactly what the history holds and can explain.
+
+TARGET_PAGE_SIZES = (25, 50, 100, 200)
+OPEN_TASK_STATUSES = ("open", "in_progress")
+
+FLAG_LABELS = {
+    "serial": "Serial perpetrator",
+    "escalating": "Escalating",
+    "high_risk": "High-risk event (DASH)",
+    "active_order": "Order in force",
+    "recent_breach": "Recent breach",
+}
+
+
+@dataclass(frozen=True)
+class TargetFilters:
+    """Server-side filters of the target list; empty values filter nothing."""
+
+    district: str | None = None
+    flag: str | None = None
+    lever: str | None = None
+
+    def as_dict(self) -> dict:
+        return {name: value for name, value in asdict(self).items() if value}
+
+
+@dataclass(frozen=True)
+class Movement:
+    """Where a person stands against the previous full run: up N, down N, no change, new."""
+
+    kind: str  # up, down, same, new, or first (there is no previous run to compare with)
+    places: int = 0
+
+    @property
+    def text(self) -> str:
+        if self.kind in ("up", "down"):
+            return f"{self.kind.capitalize()} {self.places}"
+        return {"same": "No change", "new": "New", "first": "First run"}[self.kind]
+
+
+def movement(position: int | None, previous_position: int | None, has_previous_run: bool) -> Movement:
+    if not has_previous_run:
+        return Movement("first")
+    if previous_position is None:
+        return Movement("new")
+    if position is None or position == previous_position:
+        return Movement("same")
+    if position < previous_position:
+        return Movement("up", previous_position - position)
+    return Movement("down", position - previous_position)
+
+
+@dataclass(frozen=True)
+class TargetEntry:
+    row: ScoreRow
+    person_ref: str
+    name: str
+    district: str | None
+    previous_position: int | None
+    movement: Movement
+    open_tasks: int
+
+
+@dataclass
+class TargetList:
+    """One page (or, for the export, all) of the latest full run's rows, with the run explained."""
+
+    run: ScoreRun | None
+    model: ScoringModel | None = None
+    previous_run: ScoreRun | None = None
+    run_by: str | None = None
+    rescored_since: int = 0
+    entries: list[TargetEntry] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    per_page: int = 50
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.entries else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.entries) - 1 if self.entries else 0
+
+
+def _run_by(run: ScoreRun) -> str | None:
+    """Who stored the run: the user, or the actor its audit entry names (scheduler, command line)."""
+    from app.audit.models import AuditEntry
+
+    if run.created_by_id is not None:
+        user = db.session.get(User, run.created_by_id)
+        if user is not None:
+            return user.display_name or user.username
+    return db.session.scalar(
+        sa.select(AuditEntry.username)
+        .where(AuditEntry.object_type == "score_run", AuditEntry.object_ref == str(run.id))
+        .limit(1)
+    )
+
+
+def _rescored_since(run: ScoreRun) -> int:
+    """Partial runs (re-scores after a breach) stored since the full run: the list does not hold them."""
+    later = sa.or_(ScoreRun.as_of > run.as_of, sa.and_(ScoreRun.as_of == run.as_of, ScoreRun.id > run.id))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(ScoreRun).where(ScoreRun.partial.is_(True), later))
+
+
+def _json_has(column, code: str):
+    # Flags are stored as a JSON array of codes and levers as a JSON object keyed by code; both are
+    # serialised with the codes in double quotes, and a code never contains a quote, so looking
+    # for '"code"' in the stored text is exact on SQLite and PostgreSQL alike.
+    return sa.cast(column, sa.Text).contains(f'"{code}"', autoescape=True)
+
+
+def _target_query(run: ScoreRun, previous_run: ScoreRun | None, filters: TargetFilters):
+    """One query for the rows, each with its person, previous position and open-task count."""
+    open_tasks = (
+        sa.select(Task.person_id, sa.func.count().label("n"))
+        .where(Task.person_id.is_not(None), Task.status.in_(OPEN_TASK_STATUSES))
+        .group_by(Task.person_id)
+        .subquery()
+    )
+    previous = aliased(ScoreRow)
+    previous_position = previous.position if previous_run is not None else sa.null()
+    query = (
+        sa.select(
+            ScoreRow,
+            Person.ref,
+            Person.forenames,
+            Person.surname,
+            Person.district,
+            previous_position.label("previous_position"),
+            sa.func.coalesce(open_tasks.c.n, 0).label("open_tasks"),
+        )
+        .join(Person, Person.id == ScoreRow.person_id)
+        .outerjoin(open_tasks, open_tasks.c.person_id == ScoreRow.person_id)
+        .where(ScoreRow.run_id == run.id)
+    )
+    if previous_run is not None:
+        query = query.outerjoin(
+            previous, sa.and_(previous.run_id == previous_run.id, previous.person_id == ScoreRow.person_id)
+        )
+    if filters.district:
+        query = query.where(Person.district == filters.district)
+    if filters.flag:
+        query = query.where(_json_has(ScoreRow.flags, filters.flag))
+    if filters.lever:
+        query = query.where(_json_has(ScoreRow.levers, filters.lever))
+    return query
+
+
+def _entries(result, has_previous_run: bool) -> list[TargetEntry]:
+    return [
+        TargetEntry(
+            row=row,
+            person_ref=ref,
+            name=f"{forenames} {surname.upper()}".strip(),
+            district=district,
+            previous_position=previous_position,
+            movement=movement(row.position, previous_position, has_previous_run),
+            open_tasks=open_tasks,
+        )
+        for row, ref, forenames, surname, district, previous_position, open_tasks in result
+    ]
+
+
+def _target_list(filters: TargetFilters, page: int | None, per_page: int) -> tuple[TargetList, sa.Select | None]:
+    """The run, its context and the number of matching rows; the query that reads the rows."""
+    run = latest_full_run()
+    if run is None:
+        return TargetList(run=None, per_page=per_page), None
+    previous_run = latest_full_run(before=run)
+    result = TargetList(
+        run=run,
+        model=db.session.get(ScoringModel, run.model_version),
+        previous_run=previous_run,
+        run_by=_run_by(run),
+        rescored_since=_rescored_since(run),
+        per_page=per_page,
+    )
+    query = _target_query(run, previous_run, filters)
+    result.total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    query = query.order_by(ScoreRow.position, ScoreRow.id)
+    if page is not None:
+        result.page = min(max(page, 1), result.pages)
+        query = query.limit(per_page).offset((result.page - 1) * per_page)
+    return result, query
+
+
+def target_list(filters: TargetFilters, *, page: int = 1, per_page: int = 50, actor: Actor) -> TargetList:
+    """A page of the latest full run for the target list page; the viewing is audited."""
+    result, query = _target_list(filters, page, per_page)
+    run = result.run
+    shown = max(0, min(per_page, result.total - (result.page - 1) * per_page))
+    where = f"score run {run.id} as of {run.as_of.isoformat()}" if run else "no score run yet"
+    audit.record(
+        "view",
+        f"viewed the target list ({where}; {shown} of {result.total} shown"
+        + (f"; filters {filters.as_dict()}" if filters.as_dict() else "")
+        + ")",
+        object_type="targets",
+        object_ref=run.as_of.isoformat() if run else None,
+        data={
+            "run_id": run.id if run else None,
+            "filters": filters.as_dict(),
+            "page": result.page,
+            "per_page": per_page,
+            "shown": shown,
+            "total": result.total,
+        },
+        actor=actor,
+    )
+    db.session.commit()
+    # Read after the commit, which expires loaded objects: rows read before it would each be
+    # loaded again, one query per row, when the page shows them.
+    if query is not None:
+        result.entries = _entries(db.session.execute(query), result.previous_run is not None)
+    return result
+
+
+def _csv_cell(value):
+    """A cell that a spreadsheet shows as text: never run as a formula (CSV injection)."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def targets_csv(result: TargetList) -> str:
+    """The target list as CSV: one row per person with the whole breakdown, flags and levers."""
+    lever_labels = labels(LeverType)
+    lever_codes = sorted(lever_labels)
+    for entry in result.entries:
+        lever_codes.extend(code for code in entry.row.levers if code not in lever_codes)
+    header = [
+        "position",
+        "person_ref",
+        "name",
+        "district",
+        "priority",
+        "harm",
+        "opportunity",
+        "R",
+        "F",
+        "G",
+        "V",
+        "harm_days",
+        "events_in_window",
+        "victims_in_window",
+        "latest_event_on",
+        "levers",
+        "flags",
+        "moved_since_last_run",
+        "previous_position",
+        "open_tasks",
+        *(f"flag_{flag}" for flag in scoring.FLAGS),
+        *(f"lever_{code}" for code in lever_codes),
+        "as_of",
+        "model_version",
+        "score_run",
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    run = result.run
+    for entry in result.entries:
+        row = entry.row
+        writer.writerow(
+            [
+                _csv_cell(value)
+                for value in (
+                    row.position,
+                    entry.person_ref,
+                    entry.name,
+                    entry.district,
+                    row.priority,
+                    row.harm,
+                    row.opportunity,
+                    row.r,
+                    row.f,
+                    row.g,
+                    row.v,
+                    row.harm_days,
+                    row.events_in_window,
+                    row.victims_in_window,
+                    row.latest_event_on.isoformat(),
+                    "; ".join(f"{lever_labels.get(code, code)} ({weight})" for code, weight in row.levers.items()),
+                    "; ".join(FLAG_LABELS.get(flag, flag) for flag in row.flags),
+                    entry.movement.text,
+                    entry.previous_position,
+                    entry.open_tasks,
+                    *("yes" if flag in row.flags else "" for flag in scoring.FLAGS),
+                    *(row.levers.get(code) for code in lever_codes),
+                    run.as_of.isoformat(),
+                    run.model_version,
+                    run.id,
+                )
+            ]
+        )
+    return out.getvalue()
+
+
+def export_target_list(filters: TargetFilters, *, actor: Actor) -> tuple[TargetList, str]:
+    """Every row of the latest full run that passes the filters, as CSV; the export is audited.
+
+    With no stored run there is nothing to export: the list comes back with run None, unaudited.
+    """
+    result, query = _target_list(filters, None, per_page=TARGET_PAGE_SIZES[-1])
+    if query is None:
+        return result, ""
+    result.entries = _entries(db.session.execute(query), result.previous_run is not None)
+    text = targets_csv(result)
+    run = result.run
+    audit.record(
+        "export",
+        f"exported the target list as CSV (score run {run.id} as of {run.as_of.isoformat()}; "
+        f"{len(result.entries)} rows" + (f"; filters {filters.as_dict()}" if filters.as_dict() else "") + ")",
+        object_type="targets",
+        object_ref=run.as_of.isoformat(),
+        data={"run_id": run.id, "filters": filters.as_dict(), "rows": len(result.entries), "format": "csv"},
+        actor=actor,
+    )
+    db.session.commit()
+    return result, text

@@ -1,0 +1,720 @@
+"""Perpetrator-programme referrals and what referral staff may see of a person.
+
+Every state change is a move made here (never in a route): the move is checked against the state
+machine in app.referrals.models (REFERRAL_MOVES), stored as a ReferralMove row and audited in the
+same transaction. An illegal move raises IllegalMove and writes nothing.
+
+Need to know: referral staff see a person's identity (name, reference, date of birth and age), the
+offence categories and dates of the person's DA events as a suspect, and programme referrals; never
+levers or intelligence, victims' names or addresses, or the network picture. `person_view` builds
+that view for a viewer's roles, and is the only way the referral pages read a person: victims
+become "Victim 1", "Victim 2"... with their relationship ("a partner"), unless the viewer reads the
+full register.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.audit import services as audit
+from app.audit.services import Actor
+from app.base import EditConflict, ValidationFailed, assign_ref, local_today, placeholder_ref
+from app.catalogue import DASH_RISKS, EVENT_OUTCOMES, OffenceCategory
+from app.extensions import db
+from app.offenders.models import DAEvent, Person
+from app.ranking.models import ScoreRow
+from app.ranking.services import latest_full_run
+from app.referrals.models import (
+    ATTENDANCE,
+    MOVES_NEEDING_REASON,
+    OPEN_STATES,
+    REFERRAL_MOVES,
+    REFERRAL_STATES,
+    SCREENING_ANSWERS,
+    SCREENING_ITEMS,
+    AttendanceNote,
+    Programme,
+    ProgrammeReferral,
+    ReferralMove,
+)
+
+# Who may do what with programme referrals (the routes use these; so do the templates, via can()).
+PROGRAMME_READERS = ("referral", "supervisor", "officer", "analyst")
+PROGRAMME_IDENTIFIERS = ("referral", "supervisor", "officer")  # officers may identify a person
+PROGRAMME_WORKERS = ("referral", "supervisor")  # refer, screen, move, record attendance
+# Roles that read the whole register (victims included); everyone else gets the masked view.
+FULL_READERS = frozenset({"supervisor", "officer", "analyst"})
+
+REFERRAL_REF_PREFIX = "ACH-PR-"
+ATTENDANCE_STATES = ("accepted", "started")
+SUGGESTION_FLAGS = ("serial", "escalating")
+# Flags from the ranking that say something about a programme's fit (not about levers or orders).
+PROGRAMME_FLAGS = {"serial": "Serial perpetrator", "escalating": "Escalating", "high_risk": "DASH high risk event"}
+MAX_REASON = 2000
+MAX_NOTE = 5000
+VICTIM_WORDS = {
+    "partner": "a partner",
+    "ex_partner": "an ex-partner",
+    "family": "a family member",
+    "other": "another person",
+}
+
+
+class IllegalMove(Exception):
+    """The referral cannot make this move from its current state; nothing was written."""
+
+    def __init__(self, referral: ProgrammeReferral, to_state: str):
+        self.state = referral.state
+        self.allowed = REFERRAL_MOVES[referral.state]
+        target = REFERRAL_STATES.get(to_state, repr(to_state))
+        current = REFERRAL_STATES[referral.state].lower()
+        if self.allowed:
+            options = " or ".join(REFERRAL_STATES[s].lower() for s in self.allowed)
+            message = (
+                f"Referral {referral.ref} is {current}: it cannot move to {target.lower()}. "
+                f"It can move only to {options}."
+            )
+        else:
+            message = (
+                f"Referral {referral.ref} is {current}, which is final: "
+                f"it cannot move to {target.lower()} or to any other state."
+            )
+        super().__init__(message)
+        self.message = message
+
+
+class NotVisible(Exception):
+    """The person is not someone referral pages show (not a perpetrator on the register)."""
+
+
+def clean(text: str | None) -> str | None:
+    text = (text or "").strip()
+    return text or None
+
+
+def _check_date(errors: dict, name: str, value: date | None, what: str, *, required: bool = True) -> None:
+    if value is None:
+        if required:
+            errors[name] = f"Enter {what}."
+        return
+    if value > local_today():
+        errors[name] = f"{what[0].upper()}{what[1:]} cannot be in the future."
+
+
+def _check_length(errors: dict, name: str, value: str | None, limit: int, what: str) -> None:
+    if value and len(value) > limit:
+        errors[name] = f"{what[0].upper()}{what[1:]} must be {limit} characters or fewer."
+
+
+# ---- the catalogue and reading ----------------------------------------------------------------
+
+
+def programmes(*, active_only: bool = True) -> list[Programme]:
+    query = sa.select(Programme).order_by(Programme.label)
+    if active_only:
+        query = query.where(Programme.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def programme_labels(*, active_only: bool = True) -> dict[str, str]:
+    return {p.code: p.label for p in programmes(active_only=active_only)}
+
+
+def get_referral(ref: str) -> ProgrammeReferral | None:
+    return db.session.scalar(
+        sa.select(ProgrammeReferral)
+        .where(ProgrammeReferral.ref == ref)
+        .options(
+            joinedload(ProgrammeReferral.person),
+            selectinload(ProgrammeReferral.moves),
+            selectinload(ProgrammeReferral.attendance),
+        )
+    )
+
+
+def get_person(ref: str) -> Person | None:
+    return db.session.scalar(sa.select(Person).where(Person.ref == ref))
+
+
+def is_perpetrator(person: Person) -> bool:
+    """A person referral pages may show: the suspect of at least one DA event."""
+    return bool(db.session.scalar(sa.select(DAEvent.id).where(DAEvent.suspect_id == person.id).limit(1)))
+
+
+def referrals_of(person: Person) -> list[ProgrammeReferral]:
+    return list(
+        db.session.scalars(
+            sa.select(ProgrammeReferral)
+            .where(ProgrammeReferral.person_id == person.id)
+            .order_by(ProgrammeReferral.identified_on.desc(), ProgrammeReferral.id.desc())
+        )
+    )
+
+
+def open_referral_of(person: Person) -> ProgrammeReferral | None:
+    return db.session.scalar(
+        sa.select(ProgrammeReferral)
+        .where(ProgrammeReferral.person_id == person.id, ProgrammeReferral.state.in_(OPEN_STATES))
+        .order_by(ProgrammeReferral.id.desc())
+        .limit(1)
+    )
+
+
+def view_referral(referral: ProgrammeReferral, *, actor: Actor) -> None:
+    audit.record(
+        "view",
+        f"viewed programme referral {referral.ref}",
+        object_type="programme_referral",
+        object_ref=referral.ref,
+        actor=actor,
+    )
+    db.session.commit()
+
+
+# ---- the referral-safe view of a person ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SafeOffence:
+    """One DA event of the person as suspect, as referral staff may see it."""
+
+    occurred_on: date
+    offence: str
+    victim: str  # "Victim 1 (a partner)", or the victim's name for a full reader
+    dash: str
+    outcome: str
+
+
+@dataclass
+class PersonView:
+    ref: str
+    name: str
+    date_of_birth: date | None
+    age: int | None
+    gender: str | None
+    offences: list[SafeOffence]
+    victims: int
+    flags: list[str]
+    referrals: list[ProgrammeReferral]
+    masked: bool
+    open_referral: ProgrammeReferral | None = None
+
+
+def person_view(
+    person: Person, viewer_roles, *, as_of: date | None = None, must_be_perpetrator: bool = True
+) -> PersonView:
+    """What the referral pages show of a person, for a viewer with these roles.
+
+    Only the person's identity, their DA events as a suspect (offence, date, DASH grade, outcome;
+    never the narrative), the programme-relevant flags of their latest ranking (serial, escalating,
+    DASH high risk: never levers, orders or breaches) and their programme referrals. Victims are
+    "Victim 1", "Victim 2"... numbered by first event, with the relationship, unless the viewer
+    reads the full register. Raises NotVisible for a person who is not a perpetrator, unless
+    `must_be_perpetrator` is false (a referral's own page always shows its person).
+    """
+    as_of = as_of or local_today()
+    masked = not FULL_READERS.intersection(viewer_roles or ())
+    offences = dict(db.session.execute(sa.select(OffenceCategory.code, OffenceCategory.label)).all())
+    events = list(
+        db.session.scalars(
+            sa.select(DAEvent)
+            .where(DAEvent.suspect_id == person.id, DAEvent.occurred_on <= as_of)
+            .options(joinedload(DAEvent.victim))
+            .order_by(DAEvent.occurred_on, DAEvent.id)
+        )
+    )
+    if not events and must_be_perpetrator:
+        raise NotVisible(person.ref)
+    numbers: dict[int, int] = {}
+    for e in events:
+        numbers.setdefault(e.victim_id, len(numbers) + 1)
+    shown = []
+    for e in reversed(events):
+        relationship = VICTIM_WORDS.get(e.relationship_type or "", "relationship not recorded")
+        if masked:
+            victim = f"Victim {numbers[e.victim_id]} ({relationship})"
+        else:
+            victim = f"{e.victim.full_name} ({e.victim.ref}; {relationship})"
+        shown.append(
+            SafeOffence(
+                occurred_on=e.occurred_on,
+                offence=offences.get(e.offence, e.offence),
+                victim=victim,
+                dash=DASH_RISKS.get(e.dash_risk or "", "Not assessed"),
+                outcome=EVENT_OUTCOMES.get(e.outcome or "", "Not known"),
+            )
+        )
+    flags = []
+    row = _latest_row(person.id)
+    if row is not None:
+        flags = [PROGRAMME_FLAGS[f] for f in row.flags if f in PROGRAMME_FLAGS]
+    return PersonView(
+        ref=person.ref,
+        name=person.full_name,
+        date_of_birth=person.date_of_birth,
+        age=person.age_on(as_of),
+        gender=person.gender,
+        offences=shown,
+        victims=len(numbers),
+        flags=flags,
+        referrals=referrals_of(person),
+        masked=masked,
+        open_referral=open_referral_of(person),
+    )
+
+
+def _latest_row(person_id: int) -> ScoreRow | None:
+    from app.ranking.models import ScoreRun
+
+    return db.session.scalar(
+        sa.select(ScoreRow)
+        .join(ScoreRun, ScoreRun.id == ScoreRow.run_id)
+        .where(ScoreRow.person_id == person_id)
+        .order_by(ScoreRun.as_of.desc(), ScoreRun.id.desc())
+        .limit(1)
+    )
+
+
+def view_person(person: Person, *, actor: Actor, reason: str | None = None) -> None:
+    """Record the consultation (DPA 2018 s.62) of the referral view of a person."""
+    audit.record(
+        "view",
+        f"viewed person {person.ref} (referral view)",
+        object_type="person",
+        object_ref=person.ref,
+        reason=reason,
+        actor=actor,
+    )
+    db.session.commit()
+
+
+def search_perpetrators(text: str, *, limit: int = 50, actor: Actor) -> list[Person]:
+    """Perpetrators (suspects of a DA event) whose reference or name matches every word of `text`."""
+    words = [w.lower() for w in text.split()][:6]
+    if not words:
+        return []
+    suspects = sa.select(DAEvent.suspect_id)
+    query = sa.select(Person).where(Person.id.in_(suspects))
+    for word in words:
+        pattern = f"%{word}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Person.ref) == word,
+                sa.func.lower(Person.surname).like(pattern),
+                sa.func.lower(Person.forenames).like(pattern),
+            )
+        )
+    found = list(db.session.scalars(query.order_by(Person.surname, Person.forenames, Person.ref).limit(limit)))
+    audit.record(
+        "search",
+        f"searched perpetrators for a programme referral ({len(found)} found)",
+        object_type="person",
+        data={"text": text, "found": len(found)},
+        actor=actor,
+    )
+    db.session.commit()
+    return found
+
+
+# ---- identifying and moving -------------------------------------------------------------------
+
+
+def identify(
+    person: Person,
+    *,
+    actor: Actor,
+    programme_code: str | None = None,
+    note: str | None = None,
+    source: str = "manual",
+    identified_on: date | None = None,
+) -> ProgrammeReferral:
+    """Start a referral in state identified. A person has one open referral at a time."""
+    identified_on = identified_on or local_today()
+    note = clean(note)
+    errors: dict[str, str] = {}
+    if not is_perpetrator(person):
+        errors["person"] = f"{person.ref} is not the suspect of any DA event, so cannot be referred to a programme."
+    existing = open_referral_of(person)
+    if existing is not None:
+        errors["person"] = (
+            f"{person.ref} already has an open referral, {existing.ref} ({existing.state_label.lower()}): "
+            "carry on with that one."
+        )
+    if programme_code and programme_code not in programme_labels():
+        errors["programme"] = "Choose a programme from the list."
+    _check_date(errors, "identified_on", identified_on, "the date identified")
+    _check_length(errors, "note", note, MAX_NOTE, "the note")
+    if source not in ("suggested", "manual"):
+        errors["source"] = "Unknown source."
+    if errors:
+        raise ValidationFailed(errors)
+    referral = ProgrammeReferral(
+        ref=placeholder_ref(),
+        person_id=person.id,
+        programme_code=programme_code or None,
+        state="identified",
+        identified_on=identified_on,
+        state_on=identified_on,
+        source=source,
+        note=note,
+        created_by_id=actor.user_id,
+        version_id=1,
+    )
+    db.session.add(referral)
+    assign_ref(referral, REFERRAL_REF_PREFIX)
+    db.session.add(
+        ReferralMove(
+            referral_id=referral.id,
+            from_state=None,
+            to_state="identified",
+            moved_on=identified_on,
+            by_id=actor.user_id,
+            by_name=actor.username,
+        )
+    )
+    audit.record(
+        "create",
+        f"identified {person.ref} for a programme referral ({referral.ref})",
+        object_type="programme_referral",
+        object_ref=referral.ref,
+        data={"person": person.ref, "programme": programme_code, "source": source, "identified_on": identified_on},
+        actor=actor,
+    )
+    db.session.commit()
+    return referral
+
+
+def check_screening(answers: dict | None) -> tuple[dict[str, str], dict[str, str]]:
+    """(the answers kept, errors): every checklist item answered yes, no or not applicable."""
+    answers = answers or {}
+    kept, missing = {}, []
+    for code, label in SCREENING_ITEMS.items():
+        value = answers.get(code)
+        if value in SCREENING_ANSWERS:
+            kept[code] = value
+        else:
+            missing.append(label)
+    errors = {}
+    if missing:
+        errors["screening"] = (
+            f"Answer every item of the screening checklist ({len(missing)} not answered, starting with: {missing[0]})."
+        )
+    return kept, errors
+
+
+def move(
+    referral: ProgrammeReferral,
+    to_state: str,
+    *,
+    moved_on: date | None,
+    reason: str | None = None,
+    programme_code: str | None = None,
+    screening: dict | None = None,
+    screening_notes: str | None = None,
+    expected_version: int,
+    actor: Actor,
+) -> ReferralMove:
+    """Move a referral along the state machine, stored as a ReferralMove and audited.
+
+    Raises EditConflict (changed since shown), IllegalMove (not allowed from the current state) or
+    ValidationFailed; in each case nothing is written. Moving to referred needs a programme;
+    screened needs the whole checklist; declined, dropped out and withdrawn need a reason.
+    """
+    if referral.version_id != expected_version:
+        raise EditConflict()
+    if to_state not in referral.allowed_moves:
+        raise IllegalMove(referral, to_state)
+    reason = clean(reason)
+    screening_notes = clean(screening_notes)
+    errors: dict[str, str] = {}
+    _check_date(errors, "moved_on", moved_on, "the date of the move")
+    if moved_on is not None and "moved_on" not in errors and moved_on < referral.state_on:
+        errors["moved_on"] = (
+            f"The date of the move cannot be before {referral.state_on.strftime('%d %b %Y')}, "
+            f"when the referral became {referral.state_label.lower()}."
+        )
+    if to_state in MOVES_NEEDING_REASON and not reason:
+        errors["reason"] = f"Give the reason the referral is {REFERRAL_STATES[to_state].lower()}."
+    _check_length(errors, "reason", reason, MAX_REASON, "the reason")
+    programme = programme_code or referral.programme_code
+    if to_state == "referred":
+        if not programme:
+            errors["programme"] = "Choose the programme the person is referred to."
+        elif programme not in programme_labels():
+            errors["programme"] = "Choose a programme from the list."
+    kept = None
+    if to_state == "screened":
+        kept, screening_errors = check_screening(screening)
+        errors.update(screening_errors)
+        _check_length(errors, "screening_notes", screening_notes, MAX_NOTE, "the screening notes")
+    if errors:
+        raise ValidationFailed(errors)
+
+    from_state = referral.state
+    referral.state = to_state
+    referral.state_on = moved_on
+    if to_state == "referred":
+        referral.programme_code = programme
+    if to_state == "screened":
+        referral.screening = kept
+        referral.screening_notes = screening_notes
+    row = ReferralMove(
+        referral_id=referral.id,
+        from_state=from_state,
+        to_state=to_state,
+        moved_on=moved_on,
+        by_id=actor.user_id,
+        by_name=actor.username,
+        reason=reason,
+    )
+    db.session.add(row)
+    audit.record(
+        "update",
+        f"referral {referral.ref} moved from {REFERRAL_STATES[from_state].lower()} "
+        f"to {REFERRAL_STATES[to_state].lower()}",
+        object_type="programme_referral",
+        object_ref=referral.ref,
+        reason=reason,
+        data={
+            "from": from_state,
+            "to": to_state,
+            "moved_on": moved_on,
+            "programme": referral.programme_code,
+            **({"screening": kept, "screening_notes": screening_notes} if kept is not None else {}),
+        },
+        actor=actor,
+    )
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        raise EditConflict() from exc
+    return row
+
+
+def add_attendance(
+    referral: ProgrammeReferral,
+    *,
+    session_on: date | None,
+    attendance: str | None,
+    note: str | None,
+    actor: Actor,
+) -> AttendanceNote:
+    """Note a programme session, once the referral is accepted or started."""
+    note = clean(note)
+    errors: dict[str, str] = {}
+    if referral.state not in ATTENDANCE_STATES:
+        errors["attendance"] = (
+            f"Attendance is recorded once a referral is accepted or started; {referral.ref} is "
+            f"{referral.state_label.lower()}."
+        )
+    if attendance not in ATTENDANCE:
+        errors.setdefault("attendance", "Choose whether the person attended, missed or was excused.")
+    _check_date(errors, "session_on", session_on, "the date of the session")
+    if session_on and "session_on" not in errors and session_on < referral.identified_on:
+        errors["session_on"] = "The session cannot be before the person was identified for the referral."
+    _check_length(errors, "note", note, MAX_NOTE, "the note")
+    if errors:
+        raise ValidationFailed(errors)
+    row = AttendanceNote(
+        referral_id=referral.id,
+        session_on=session_on,
+        attendance=attendance,
+        note=note,
+        by_id=actor.user_id,
+        by_name=actor.username,
+    )
+    db.session.add(row)
+    audit.record(
+        "create",
+        f"attendance noted for referral {referral.ref}: {ATTENDANCE[attendance].lower()} on {session_on.isoformat()}",
+        object_type="programme_referral",
+        object_ref=referral.ref,
+        data={"session_on": session_on, "attendance": attendance, "note": note},
+        actor=actor,
+    )
+    db.session.commit()
+    return row
+
+
+# ---- lists --------------------------------------------------------------------------------------
+
+NO_PROGRAMME = "none"
+
+
+@dataclass
+class ReferralFilters:
+    programme: str | None = None  # a programme code, or NO_PROGRAMME for "not chosen yet"
+    state: str | None = None
+    identified_from: date | None = None
+    identified_to: date | None = None
+
+    def describe(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
+
+
+def _filtered(query, filters: ReferralFilters, *, with_state: bool = True):
+    if filters.programme == NO_PROGRAMME:
+        query = query.where(ProgrammeReferral.programme_code.is_(None))
+    elif filters.programme:
+        query = query.where(ProgrammeReferral.programme_code == filters.programme)
+    if with_state and filters.state:
+        query = query.where(ProgrammeReferral.state == filters.state)
+    if filters.identified_from:
+        query = query.where(ProgrammeReferral.identified_on >= filters.identified_from)
+    if filters.identified_to:
+        query = query.where(ProgrammeReferral.identified_on <= filters.identified_to)
+    return query
+
+
+def referral_list_query(filters: ReferralFilters):
+    """The referrals matching the filters, most recently moved first (for db.paginate)."""
+    return _filtered(sa.select(ProgrammeReferral).options(joinedload(ProgrammeReferral.person)), filters).order_by(
+        ProgrammeReferral.state_on.desc(), ProgrammeReferral.id.desc()
+    )
+
+
+def counts_by_state(filters: ReferralFilters) -> dict[str, int]:
+    """{state: count} for every state, under the filters other than the state itself."""
+    query = _filtered(
+        sa.select(ProgrammeReferral.state, sa.func.count()).group_by(ProgrammeReferral.state), filters, with_state=False
+    )
+    found = dict(db.session.execute(query).all())
+    return {state: found.get(state, 0) for state in REFERRAL_STATES}
+
+
+def audit_list(filters: ReferralFilters, page: int, total: int, *, actor: Actor) -> None:
+    audit.record(
+        "search",
+        f"listed programme referrals ({total} found)",
+        object_type="programme_referral",
+        data={"filters": filters.describe(), "page": page, "found": total},
+        actor=actor,
+    )
+    db.session.commit()
+
+
+# ---- suggested candidates ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    person: Person
+    position: int | None
+    flags: tuple[str, ...]
+    events_in_window: int
+    latest_event_on: date
+
+
+@dataclass
+class Suggestions:
+    as_of: date | None
+    total: int
+    rows: list[Suggestion]
+
+
+def suggested_candidates(*, page: int = 1, per_page: int = 25, actor: Actor) -> Suggestions:
+    """Ranked persons (latest full ranking run) flagged serial or escalating who have never been
+    referred to a programme, highest ranked first. A person with any programme referral, open or
+    closed, is not suggested again; they can still be identified from their page."""
+    run = latest_full_run()
+    if run is None:
+        return Suggestions(None, 0, [])
+    referred = sa.select(ProgrammeReferral.person_id)
+    rows = db.session.execute(
+        sa.select(
+            ScoreRow.person_id, ScoreRow.position, ScoreRow.flags, ScoreRow.events_in_window, ScoreRow.latest_event_on
+        )
+        .where(ScoreRow.run_id == run.id, ScoreRow.person_id.not_in(referred))
+        .order_by(ScoreRow.position, ScoreRow.person_id)
+    ).all()
+    matching = [r for r in rows if any(f in SUGGESTION_FLAGS for f in (r.flags or ()))]
+    chosen = matching[(page - 1) * per_page : page * per_page]
+    persons = {
+        p.id: p for p in db.session.scalars(sa.select(Person).where(Person.id.in_([r.person_id for r in chosen])))
+    }
+    result = [
+        Suggestion(
+            person=persons[r.person_id],
+            position=r.position,
+            flags=tuple(f for f in r.flags if f in SUGGESTION_FLAGS),
+            events_in_window=r.events_in_window,
+            latest_event_on=r.latest_event_on,
+        )
+        for r in chosen
+        if r.person_id in persons
+    ]
+    audit.record(
+        "view",
+        f"viewed suggested programme candidates ({len(matching)})",
+        object_type="programme_candidates",
+        data={"as_of": run.as_of, "page": page, "found": len(matching)},
+        actor=actor,
+    )
+    db.session.commit()
+    return Suggestions(run.as_of, len(matching), result)
+
+
+def is_suggested(person: Person) -> bool:
+    """Whether the person is a suggested candidate now (the one-click identify checks this)."""
+    run = latest_full_run()
+    if run is None:
+        return False
+    flags = db.session.scalar(
+        sa.select(ScoreRow.flags).where(ScoreRow.run_id == run.id, ScoreRow.person_id == person.id)
+    )
+    return bool(flags) and any(f in SUGGESTION_FLAGS for f in flags)
+
+
+def identify_suggested(person: Person, *, actor: Actor) -> ProgrammeReferral:
+    """The one-click identify from the suggested candidates."""
+    if not is_suggested(person):
+        raise ValidationFailed({"person": f"{person.ref} is not a suggested candidate in the latest ranking."})
+    if referrals_of(person):
+        raise ValidationFailed({"person": f"{person.ref} has already been referred; see their referrals."})
+    return identify(person, actor=actor, source="suggested")
+
+
+# ---- the register profile's timeline ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineReferral:
+    """A referral as one line of the register profile's timeline (the profile prints it as text)."""
+
+    id: int
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def timeline_items(person: Person) -> list:
+    """Programme and forum referrals about the person, as the register profile's timeline items.
+
+    Clare's Law cases are left out: the profile is open to officers, and Clare's Law cases are for
+    the DA Hub (supervisors) and analysts only.
+    """
+    from app.offenders.services import TimelineItem
+    from app.referrals.models import FORUM_SHORT, ForumReferral
+
+    items = []
+    for r in referrals_of(person):
+        programme = r.programme.label if r.programme else "programme not chosen yet"
+        text = f"Programme referral {r.ref} ({programme}): {r.state_label.lower()} since {r.state_on:%d %b %Y}."
+        items.append(TimelineItem(r.identified_on, "referral", TimelineReferral(r.id, text)))
+    forum_rows = db.session.scalars(
+        sa.select(ForumReferral)
+        .where(sa.or_(ForumReferral.person_at_risk_id == person.id, ForumReferral.perpetrator_id == person.id))
+        .order_by(ForumReferral.referred_on.desc(), ForumReferral.id.desc())
+    )
+    for f in forum_rows:
+        role = "as the person at risk" if f.person_at_risk_id == person.id else "as the perpetrator"
+        criterion = f" ({f.criterion_label.lower()})" if f.criterion else ""
+        outcome = "outcome recorded" if f.outcome else "awaiting the meeting"
+        text = f"{FORUM_SHORT[f.forum]} referral {f.ref}{criterion}, {role}: {outcome}."
+        items.append(TimelineItem(f.referred_on, "referral", TimelineReferral(f.id, text)))
+    return items

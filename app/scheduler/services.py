@@ -1,0 +1,237 @@
+"""Scheduled jobs, and the single process that runs them: `flask --app wsgi scheduler run`.
+
+Exactly one scheduler runs however many web workers serve the app, by two guards:
+
+1. Web workers never start a scheduler. The `scheduler run` process takes a leader lock (a
+   PostgreSQL advisory lock held on its own connection, or an exclusive file lock beside the SQLite
+   database); a second `scheduler run` stands by and takes over only if the first dies.
+2. Every job run first claims its (job, period) row in `job_runs`, whose unique key makes a second
+   claim fail. So even two schedulers (or a manual `scheduler run-job`) run a job once per period.
+"""
+
+import fcntl
+import logging
+import os
+import socket
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask
+from sqlalchemy.exc import IntegrityError
+
+from app.audit.services import Actor
+from app.base import utcnow
+from app.extensions import db
+from app.scheduler.models import JobRun
+
+log = logging.getLogger("achilles.scheduler")
+ACTOR = Actor("scheduler")
+# A claim left "running" this long by a process that died may be taken again.
+STALE_CLAIM = timedelta(hours=6)
+LEADER_LOCK_KEY = zlib.crc32(b"achilles-scheduler-leader")
+
+
+def _nightly_rank(now: datetime) -> str:
+    from app.ranking.services import run_ranking
+
+    run = run_ranking(now.date(), "nightly", actor=ACTOR)
+    return f"{run.ranked_count} persons ranked"
+
+
+def _order_expiry_alerts(now: datetime) -> str:
+    from app.orders.services import raise_expiry_alerts
+
+    return f"{len(raise_expiry_alerts(now.date(), actor=ACTOR))} order-expiry alert(s)"
+
+
+def _overdue_task_alerts(now: datetime) -> str:
+    from app.alerts.services import raise_overdue_task_alerts
+
+    return f"{raise_overdue_task_alerts(now, actor=ACTOR)} overdue-task alert(s)"
+
+
+def _record_review_reminders(now: datetime) -> str:
+    from app.alerts.services import raise_record_review_alerts
+
+    return f"{raise_record_review_alerts(now.date(), actor=ACTOR)} record-review alert(s)"
+
+
+def _prune_login_attempts(now: datetime) -> str:
+    from app.alerts.services import prune_login_attempts
+
+    return f"{prune_login_attempts(now, actor=ACTOR)} old sign-in attempt(s) removed"
+
+
+def _clare_overdue_alerts(now: datetime) -> str:
+    from app.referrals.clares_law.services import raise_clare_overdue_alerts
+
+    return f"{raise_clare_overdue_alerts(now.date(), actor=ACTOR)} Clare's Law overdue alert(s)"
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    func: Callable[[datetime], str]
+    trigger: dict  # CronTrigger arguments, in UTC
+    period_format: str  # strftime of the run time: one run per distinct value
+    description: str
+
+
+JOBS: dict[str, JobSpec] = {
+    "nightly_rank": JobSpec(_nightly_rank, {"hour": 1, "minute": 30}, "%Y-%m-%d", "full re-rank of every person"),
+    "order_expiry_alerts": JobSpec(
+        _order_expiry_alerts, {"hour": 5, "minute": 0}, "%Y-%m-%d", "alerts for orders ending within 7 days"
+    ),
+    "overdue_task_alerts": JobSpec(
+        _overdue_task_alerts, {"minute": 10}, "%Y-%m-%dT%H", "alerts for tasks past their due time (hourly)"
+    ),
+    "record_review_reminders": JobSpec(
+        _record_review_reminders, {"hour": 3, "minute": 0}, "%Y-%m-%d", "retention-review reminders (MoPI)"
+    ),
+    "prune_login_attempts": JobSpec(
+        _prune_login_attempts, {"hour": 3, "minute": 30}, "%Y-%m-%d", "remove sign-in attempts older than 90 days"
+    ),
+    "clare_overdue_alerts": JobSpec(
+        _clare_overdue_alerts, {"hour": 6, "minute": 0}, "%Y-%m-%d", "alerts for Clare's Law cases past 28 days"
+    ),
+}
+
+
+def period_of(name: str, now: datetime, every: int | None = None) -> str:
+    if every:
+        return f"every{every}s:{int(now.timestamp()) // every}"
+    return now.strftime(JOBS[name].period_format)
+
+
+def _claim(name: str, period: str) -> JobRun | None:
+    """Claim (job, period) for this process, or None when it is done or being done elsewhere."""
+    me = {"hostname": socket.gethostname(), "pid": os.getpid()}
+    run = JobRun(job=name, period=period, status="running", **me)
+    db.session.add(run)
+    try:
+        db.session.commit()
+        return run
+    except IntegrityError:
+        db.session.rollback()
+    # A failed run, or one abandoned by a dead process, may be retried; one UPDATE decides who.
+    retaken = db.session.execute(
+        sa.update(JobRun)
+        .where(JobRun.job == name, JobRun.period == period)
+        .where(
+            sa.or_(
+                JobRun.status == "failed", (JobRun.status == "running") & (JobRun.started_at < utcnow() - STALE_CLAIM)
+            )
+        )
+        .values(status="running", started_at=utcnow(), finished_at=None, detail=None, **me)
+    ).rowcount
+    db.session.commit()
+    if retaken != 1:
+        return None
+    return db.session.scalar(sa.select(JobRun).where(JobRun.job == name, JobRun.period == period))
+
+
+def run_job(app: Flask, name: str, *, now: datetime | None = None, every: int | None = None) -> bool:
+    """Run job `name` for the period containing `now`, unless that period has been claimed. True if it ran."""
+    now = now or datetime.now(UTC)
+    with app.app_context():
+        period = period_of(name, now, every)
+        run = _claim(name, period)
+        if run is None:
+            log.info("job %s for %s already claimed; skipped", name, period)
+            return False
+        try:
+            detail = JOBS[name].func(now)
+        except Exception as exc:
+            db.session.rollback()
+            run = db.session.get(JobRun, run.id)
+            run.status, run.finished_at, run.detail = "failed", utcnow(), f"{type(exc).__name__}: {exc}"[:2000]
+            db.session.commit()
+            log.exception("job %s for %s failed", name, period)
+            return False
+        run = db.session.get(JobRun, run.id)
+        run.status, run.finished_at, run.detail = "done", utcnow(), detail
+        db.session.commit()
+        log.info("job %s for %s done: %s", name, period, detail)
+        return True
+
+
+def build_scheduler(app: Flask, *, blocking: bool = True, every: int | None = None):
+    """A scheduler with every job; `every` (seconds) replaces the schedules, for tests and drills."""
+    cls = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler = cls(timezone=UTC, job_defaults={"coalesce": True, "misfire_grace_time": 3600, "max_instances": 1})
+    for name, spec in JOBS.items():
+        trigger = IntervalTrigger(seconds=every, timezone=UTC) if every else CronTrigger(timezone=UTC, **spec.trigger)
+        scheduler.add_job(
+            run_job,
+            trigger,
+            args=[app, name],
+            kwargs={"every": every},
+            id=name,
+            name=spec.description,
+            replace_existing=True,
+        )
+    return scheduler
+
+
+class LeaderLock:
+    """Held by the one scheduler process that runs jobs; released when the process ends."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.connection = None
+        self.file = None
+
+    def acquire(self) -> bool:
+        with self.app.app_context():
+            if db.engine.dialect.name == "postgresql":
+                connection = db.engine.connect()
+                if connection.execute(sa.select(sa.func.pg_try_advisory_lock(LEADER_LOCK_KEY))).scalar():
+                    connection.commit()
+                    self.connection = connection  # the lock lives as long as this connection
+                    return True
+                connection.close()
+                return False
+            path = Path(self.app.config.get("SCHEDULER_LOCK_FILE") or Path(self.app.instance_path) / "scheduler.lock")
+            handle = path.open("a")
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.close()
+                return False
+            self.file = handle
+            return True
+
+    def release(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+
+def serve(app: Flask, *, every: int | None = None, standby_poll: float = 30.0, echo=print) -> None:
+    """Become the leader (waiting as a standby while another process holds the lock), then run jobs."""
+    lock = LeaderLock(app)
+    announced = False
+    while not lock.acquire():
+        if not announced:
+            echo(f"Another scheduler is running; standing by (pid {os.getpid()}).")
+            announced = True
+        time.sleep(standby_poll)
+    echo(f"Scheduler leader (pid {os.getpid()}): " + ", ".join(JOBS))
+    scheduler = build_scheduler(app, blocking=True, every=every)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        lock.release()
