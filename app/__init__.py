@@ -58,7 +58,9 @@ BLUEPRINTS = {
     "main": ["routes"],
     "auth": ["routes"],
     "audit": ["routes"],
-    "offenders": ["routes"],
+    "offenders": ["persons.routes", "events.routes", "levers.routes"],
+    "network": ["routes"],
+    "profile": ["routes"],
     "orders": ["routes"],
     "ranking": ["routes"],
     "tasking": ["tasks.routes", "meetings.routes", "outcomes.routes"],
@@ -100,10 +102,10 @@ NAV_SECTIONS = [
     (
         "Register",
         [
-            ("offenders.index", "Persons"),
+            ("profile.index", "Persons"),
             ("orders.index", "Orders"),
-            ("offenders.networks", "Linked networks"),
-            ("offenders.right_to_know", "Right-to-Know candidates"),
+            ("network.networks", "Linked networks"),
+            ("referrals.right_to_know", "Right-to-Know candidates"),
         ],
     ),
     (

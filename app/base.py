@@ -1,5 +1,6 @@
 """Shared column types and helpers: UTC time, timestamps and optimistic-lock versions."""
 
+import re
 import uuid
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
@@ -106,7 +107,13 @@ def local_time(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=local_zone())
 
 
-# ---- references for records made in Achilles -----------------------------------------------------
+# ---- references ----------------------------------------------------------------------------------
+
+# A reference from the force's records system, and a PNC ID (e.g. 2019/1234567A).
+REF_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")
+PNC_PATTERN = re.compile(r"^(\d{2}|\d{4})/\d{1,7}[A-Z]$")
+# References of records made in Achilles start with this; an import refuses them, so never collide.
+ACHILLES_REF_PREFIX = "ACH-"
 
 
 def assign_ref(obj, prefix: str) -> str:
@@ -130,3 +137,13 @@ def assign_ref(obj, prefix: str) -> str:
 
 def placeholder_ref() -> str:
     return f"pending:{uuid.uuid4().hex}"
+
+
+def stripped(text: str | None) -> str:
+    """A form or API text with surrounding spaces removed; empty when nothing was given."""
+    return (text or "").strip()
+
+
+def id_list(name: str, ids) -> sa.BindParameter:
+    """A list of ids written into the statement (ints only), so no driver limit on parameters."""
+    return sa.bindparam(name, sorted(ids), expanding=True, literal_execute=True)

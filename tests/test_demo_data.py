@@ -14,10 +14,11 @@ import pytest
 import sqlalchemy as sa
 
 from app.audit.services import Actor
+from app.base import PNC_PATTERN
 from app.catalogue import LeverType, OffenceCategory, OrderType
 from app.extensions import db
 from app.imports import demo
-from app.imports.parsing import FILES, PNC_PATTERN
+from app.imports.parsing import FILES
 from app.imports.services import import_directory
 from app.offenders.models import DAEvent, Lever, Person, PersonCategory
 from app.orders.models import Order, OrderCondition

@@ -21,6 +21,7 @@ from app.ranking import services as ranking
 from app.ranking.models import ScoreRow
 from app.tasking.meetings import services as ms
 from app.tasking.models import MeetingAttendee, MeetingItem, Task, TaskingMeeting
+from app.web import csv_cell
 from tests.factories import count, make_event, make_lever, make_order, make_person, make_task
 
 TODAY = local_today()
@@ -464,7 +465,7 @@ def test_the_csv_export_is_audited_and_safe_to_open_in_a_spreadsheet(client, log
     ],
 )
 def test_csv_cells_never_start_a_formula(value, expected):
-    assert ms.csv_cell(value) == expected
+    assert csv_cell(value) == expected
 
 
 # ---- who may do what ----------------------------------------------------------------------------

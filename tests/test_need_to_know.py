@@ -186,9 +186,9 @@ def test_no_page_or_api_route_a_referral_user_reaches_shows_levers_victims_addre
         "referrals.view",
         "main.index",
     } <= reached
-    assert {"offenders.profile", "offenders.index", "ranking.targets", "orders.view", "api.targets"} & refused
+    assert {"profile.person", "profile.index", "ranking.targets", "orders.view", "api.targets"} & refused
     assert (
-        "offenders.profile" in refused and "referrals.forum_referral" in refused and "referrals.clare_case" in refused
+        "profile.person" in refused and "referrals.forum_referral" in refused and "referrals.clare_case" in refused
     )
 
 

@@ -6,9 +6,8 @@ import pytest
 
 from app.extensions import db
 from app.network import graph as network
-from app.network import picture
+from app.network import picture, services
 from app.network.graph import EventRecord, LinkRecord, PairEdge
-from app.offenders import services
 from app.offenders.models import PersonLink
 from tests.factories import make_event, make_person
 
@@ -215,7 +214,7 @@ def _web(app):
 def test_neighbourhood_reads_two_rings_and_no_further(app):
     people = _web(app)
     ids = {k: p.id for k, p in people.items()}
-    hood = network.load_neighbourhood(db.session, ids["A"])
+    hood = services.load_neighbourhood(db.session, ids["A"])
     found = set(hood.persons)
     assert found == {ids[k] for k in "ABCDF"}  # E, G and H are three steps away; X is unlinked
     assert {(p.suspect_id, p.victim_id): p.events for p in hood.pairs} == {
@@ -229,11 +228,11 @@ def test_neighbourhood_reads_two_rings_and_no_further(app):
 
 def test_neighbourhood_matches_the_pure_ego_network_on_the_whole_graph(app):
     people = _web(app)
-    whole = network.build_graph(network.load_pairs(db.session), network.load_links(db.session))
+    whole = network.build_graph(services.load_pairs(db.session), services.load_links(db.session))
     for cap in (2, 3, 4, 50):
         for key in "ABF":
             centre = people[key].id
-            hood = network.load_neighbourhood(db.session, centre, cap=cap)
+            hood = services.load_neighbourhood(db.session, centre, cap=cap)
             ego = network.ego_network(whole, centre, cap=cap)
             assert set(hood.persons) == set(ego.distance), (key, cap)
             assert hood.omitted == ego.omitted, (key, cap)
@@ -241,7 +240,7 @@ def test_neighbourhood_matches_the_pure_ego_network_on_the_whole_graph(app):
 
 def test_neighbourhood_radius_is_bounded():
     with pytest.raises(ValueError):
-        network.load_neighbourhood(None, 1, radius=3)
+        services.load_neighbourhood(None, 1, radius=3)
 
 
 def test_the_serial_filter_in_sql_agrees_with_the_network_rule(app):
@@ -259,7 +258,7 @@ def test_the_serial_filter_in_sql_agrees_with_the_network_rule(app):
     make_event(s4, adult, today - timedelta(days=2))
     make_event(s4, turned_16_recently, today - timedelta(days=400))  # not: 15 at the time of the event
     in_sql = set(db.session.scalars(services.serial_suspects_query(today)))
-    pure = set(network.serial_perpetrators(network.load_events(db.session), today))
+    pure = set(network.serial_perpetrators(services.load_events(db.session), today))
     assert in_sql == pure == {s1.id}
 
 
@@ -268,6 +267,6 @@ def test_load_events_can_keep_only_suspects_with_several_victims(app):
     make_event(a, b, date.today() - timedelta(days=3))
     make_event(a, c, date.today() - timedelta(days=2))
     make_event(d, b, date.today() - timedelta(days=1))
-    rows = network.load_events(db.session, multi_victim_suspects_only=True)
+    rows = services.load_events(db.session, multi_victim_suspects_only=True)
     assert {r.suspect_id for r in rows} == {a.id} and len(rows) == 2
-    assert len(network.load_events(db.session)) == 3
+    assert len(services.load_events(db.session)) == 3

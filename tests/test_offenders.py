@@ -363,7 +363,7 @@ def test_a_network_beyond_the_cap_is_summarised(client, officer):
 
 
 def test_victims_names_are_hidden_from_viewers_without_register_access(app):
-    from app.offenders import services
+    from app.network import services
 
     kit, lou, sam = make_person("K1", surname="Ashdown"), make_person("K2", surname="Secretvictim"), make_person("K3")
     make_event(kit, lou, today() - timedelta(days=3))
@@ -598,12 +598,13 @@ def test_event_form_refuses_bad_input_with_a_clear_message(client, officer, chan
 
 def test_the_service_refuses_a_breach_offence_too(app, make_user):
     from app.audit.services import Actor
-    from app.offenders import services
+    from app.base import ValidationFailed
+    from app.offenders.events import services
 
     make_person("K1")
     make_person("K2")
     values = event_data(offence="breach_civil_order", occurred_on=today() - timedelta(days=1))
-    with pytest.raises(services.ValidationFailed) as exc:
+    with pytest.raises(ValidationFailed) as exc:
         services.create_event(values, actor=Actor("test"))
     assert exc.value.errors == {"offence": "Record a breach through Log a breach, against its order."}
 
@@ -686,10 +687,11 @@ def test_lever_form_refuses_bad_input(client, officer, change, field, message):
 
 def test_the_derived_lever_is_refused_by_the_service(app):
     from app.audit.services import Actor
-    from app.offenders import services
+    from app.base import ValidationFailed
+    from app.offenders.levers import services
 
     person = make_person("K1")
-    with pytest.raises(services.ValidationFailed) as exc:
+    with pytest.raises(ValidationFailed) as exc:
         services.add_lever(person, "breach_unactioned", today(), None, actor=Actor("test"))
     assert "worked out from breach events" in exc.value.errors["lever"]
 

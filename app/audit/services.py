@@ -93,3 +93,14 @@ def _refuse_change(mapper, connection, target):
 
 sa.event.listen(AuditEntry, "before_update", _refuse_change)
 sa.event.listen(AuditEntry, "before_delete", _refuse_change)
+
+
+def last_change(object_type: str, object_ref: str) -> AuditEntry | None:
+    """The latest audited creation or update of a record (who changed it last, and how)."""
+    return db.session.scalar(
+        sa.select(AuditEntry)
+        .where(AuditEntry.object_type == object_type, AuditEntry.object_ref == object_ref)
+        .where(AuditEntry.action.in_(("create", "update")))
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )

@@ -13,13 +13,7 @@ from app.base import EditConflict
 from app.catalogue import ROLES
 from app.extensions import db
 from app.security import public, roles_required
-
-
-def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an open redirect would let a phishing link borrow our sign-in page.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("main.index")
+from app.web import safe_next
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -33,7 +27,7 @@ def login():
         result = services.authenticate(form.username.data, form.password.data, request.remote_addr)
         if result.user is not None:
             login_user(result.user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
         form.password.errors.append(result.error)
         status = 429 if result.throttled else 200
     elif form.is_submitted():

@@ -6,9 +6,10 @@ reason. Nothing here writes anything; `services.py` decides, after every file is
 
 import csv
 import io
-import re
 from dataclasses import dataclass, field
 from datetime import date
+
+from app.base import ACHILLES_REF_PREFIX, REF_PATTERN
 
 FILES = {
     "persons.csv": ["person_ref", "surname", "forenames", "date_of_birth", "gender", "pnc_id", "district"],
@@ -29,11 +30,7 @@ FILES = {
 # Files are written in this order, so references resolve.
 FILE_ORDER = list(FILES)
 
-REF_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")
-PNC_PATTERN = re.compile(r"^(\d{2}|\d{4})/\d{1,7}[A-Z]$")
 MAX_TEXT = 2000
-# Kept in step with app.orders.services.ACHILLES_REF_PREFIX (this module imports nothing from the app).
-ACHILLES_REF_PREFIX = "ACH-"
 
 
 @dataclass(frozen=True, order=True)

@@ -17,8 +17,8 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import services as audit
 from app.audit.services import Actor
+from app.base import PNC_PATTERN, utcnow
 from app.base import today as utc_today
-from app.base import utcnow
 from app.catalogue import (
     DASH_RISKS,
     EVENT_OUTCOMES,
@@ -29,7 +29,7 @@ from app.catalogue import (
     OrderType,
 )
 from app.extensions import db
-from app.imports.parsing import FILE_ORDER, FILES, PNC_PATTERN, ParsedFile, RowChecker, RowError, read_csv
+from app.imports.parsing import FILE_ORDER, FILES, ParsedFile, RowChecker, RowError, read_csv
 from app.offenders.models import DAEvent, Lever, Person, PersonCategory
 from app.orders.models import Order, OrderCondition, breach_conditions
 

@@ -1,15 +1,8 @@
-"""The person network: who has harmed whom, and what the pattern says (plain Python + networkx).
+"""The person network's rules: who has harmed whom, and what the pattern says (plain Python + networkx).
 
-The analysis functions take plain records (the dataclasses below) and never touch the database,
-the request or the session, so they are tested on small crafted graphs and benchmarked alone.
-The loaders at the end of the module are the only code here that queries the database; each one
-is a fixed number of set-based queries into plain tuples:
-
-- `load_neighbourhood` fetches one person's neighbourhood (radius <= 2, node cap) for the profile
-  picture, ring by ring, and never the whole graph;
-- `load_events` (every event, one query), `load_pairs` (every suspect -> victim pair, one
-  grouped query) and `load_links` fetch whole-graph data for the findings pages (linked
-  networks, Right-to-Know candidates).
+The functions take plain records (the dataclasses below) and never touch the database, the request
+or the session, so they are tested on small crafted graphs and benchmarked alone. The loaders that
+read these records from the database are in app.network.services.
 
 Windows follow the scoring model (DESIGN.md): an event is "within N months" of a date T when its
 age in days is between 0 and N x 30.44 inclusive; events after T do not exist as of T.
@@ -22,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import networkx as nx
-import sqlalchemy as sa
 
 DAYS_PER_MONTH = 30.44
 SERIAL_WINDOW_MONTHS = 36
@@ -453,159 +445,3 @@ class Neighbourhood:
     harm: dict[int, int] = field(default_factory=dict)  # harm days of all events a person is in
     omitted: int = 0
     omitted_is_lower_bound: bool = False
-
-
-def _pair_query(where):
-    from app.catalogue import OffenceCategory
-    from app.offenders.models import DAEvent
-
-    return (
-        sa.select(
-            DAEvent.suspect_id,
-            DAEvent.victim_id,
-            sa.func.count(),
-            sa.func.min(DAEvent.occurred_on),
-            sa.func.max(DAEvent.occurred_on),
-            sa.func.coalesce(sa.func.sum(OffenceCategory.harm_days), 0),
-        )
-        .join(OffenceCategory, OffenceCategory.code == DAEvent.offence)
-        .where(where)
-        .group_by(DAEvent.suspect_id, DAEvent.victim_id)
-    )
-
-
-def _pairs(session, where) -> list[PairEdge]:
-    return [PairEdge(*row) for row in session.execute(_pair_query(where))]
-
-
-def _links(session, where) -> list[LinkRecord]:
-    from app.offenders.models import PersonLink
-
-    rows = session.execute(
-        sa.select(PersonLink.person_a_id, PersonLink.person_b_id, PersonLink.relationship_type).where(where)
-    )
-    return [LinkRecord(*row) for row in rows]
-
-
-def load_neighbourhood(session, centre: int, *, radius: int = EGO_RADIUS, cap: int = EGO_CAP) -> Neighbourhood:
-    """Fetch the persons within `radius` (<= 2) of `centre`, at most `cap`, ring by ring.
-
-    Each ring costs two queries (events grouped by pair, and relationships) limited to the ring
-    just kept, so a request never reads more than the neighbourhood. The node choice is the same
-    as `ego_network`'s. A fixed number of queries, whatever the size of the neighbourhood.
-    """
-    from app.catalogue import OffenceCategory
-    from app.offenders.models import DAEvent, Person, PersonLink
-
-    if not 1 <= radius <= 2:
-        raise ValueError("radius must be 1 or 2")
-    pairs: dict[tuple[int, int], PairEdge] = {}
-    links: set[LinkRecord] = set()
-    kept = {centre}
-    ring = [centre]
-    left_out: set[int] = set()
-    lower_bound = False
-    for d in range(1, radius + 1):
-        for p in _pairs(session, sa.or_(DAEvent.suspect_id.in_(ring), DAEvent.victim_id.in_(ring))):
-            pairs[(p.suspect_id, p.victim_id)] = p
-        links.update(_links(session, sa.or_(PersonLink.person_a_id.in_(ring), PersonLink.person_b_id.in_(ring))))
-        graph = build_graph(pairs.values(), links)
-        new, _, dropped = _choose_ring(graph, ring, kept | left_out, cap - len(kept))
-        if dropped and d < radius:
-            lower_bound = True  # persons beyond an omitted inner person are never looked at
-        left_out |= dropped
-        kept.update(new)
-        ring = sorted(new)
-        if not ring:
-            break
-    if radius == 2 and ring:
-        # Ties between persons of the outer ring: both ends already kept.
-        outer = sorted(ring)
-        for p in _pairs(session, sa.and_(DAEvent.suspect_id.in_(outer), DAEvent.victim_id.in_(outer))):
-            pairs[(p.suspect_id, p.victim_id)] = p
-        links.update(_links(session, sa.and_(PersonLink.person_a_id.in_(outer), PersonLink.person_b_id.in_(outer))))
-    ids = sorted(kept)
-    persons = {
-        row.id: PersonInfo(row.id, row.ref, row.surname, row.forenames, row.date_of_birth)
-        for row in session.execute(
-            sa.select(Person.id, Person.ref, Person.surname, Person.forenames, Person.date_of_birth).where(
-                Person.id.in_(ids)
-            )
-        )
-    }
-    harm: dict[int, int] = defaultdict(int)
-    for column in (DAEvent.suspect_id, DAEvent.victim_id):
-        query = (
-            sa.select(column, sa.func.coalesce(sa.func.sum(OffenceCategory.harm_days), 0))
-            .join(OffenceCategory, OffenceCategory.code == DAEvent.offence)
-            .where(column.in_(ids))
-            .group_by(column)
-        )
-        for person_id, days in session.execute(query):
-            harm[person_id] += int(days)
-    return Neighbourhood(
-        centre=centre,
-        pairs=[p for p in pairs.values() if p.suspect_id in kept and p.victim_id in kept],
-        links=sorted(
-            (link for link in links if link.person_a_id in kept and link.person_b_id in kept),
-            key=lambda link: (link.person_a_id, link.person_b_id, link.relationship_type),
-        ),
-        persons=persons,
-        harm=dict(harm),
-        omitted=len(left_out),
-        omitted_is_lower_bound=lower_bound,
-    )
-
-
-def _raw_date(column):
-    """The column without SQLAlchemy's per-row date conversion, which on SQLite parses each
-    value with a regular expression: 120,000 rows read several times faster. See `_day`."""
-    return sa.type_coerce(column, sa.Text)
-
-
-def _day(value) -> date | None:
-    """A date from `_raw_date`: PostgreSQL's driver already gives dates; SQLite gives ISO text."""
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(value)
-
-
-def load_pairs(session) -> list[PairEdge]:
-    """Every suspect -> victim pair with its events aggregated: one query."""
-    return _pairs(session, sa.true())
-
-
-def load_links(session) -> list[LinkRecord]:
-    return _links(session, sa.true())
-
-
-def load_events(session, *, as_of: date | None = None, multi_victim_suspects_only: bool = False) -> list[EventRecord]:
-    """Every DA event as a plain record, with its harm days and the victim's date of birth: one
-    query. `multi_victim_suspects_only` keeps only suspects with two or more distinct victims (the
-    only ones a serial or new-partner finding can name), filtered inside the same query."""
-    from app.catalogue import OffenceCategory
-    from app.offenders.models import DAEvent, Person
-
-    harm = dict(session.execute(sa.select(OffenceCategory.code, OffenceCategory.harm_days)).all())
-    query = sa.select(
-        DAEvent.id,
-        DAEvent.suspect_id,
-        DAEvent.victim_id,
-        _raw_date(DAEvent.occurred_on),
-        DAEvent.offence,
-        DAEvent.relationship_type,
-        _raw_date(Person.date_of_birth),
-    ).join(Person, Person.id == DAEvent.victim_id)
-    if as_of is not None:
-        query = query.where(DAEvent.occurred_on <= as_of)
-    if multi_victim_suspects_only:
-        several = (
-            sa.select(DAEvent.suspect_id)
-            .group_by(DAEvent.suspect_id)
-            .having(sa.func.count(sa.distinct(DAEvent.victim_id)) >= 2)
-        )
-        query = query.where(DAEvent.suspect_id.in_(several))
-    return [
-        EventRecord(event_id, suspect, victim, _day(day), harm.get(offence, 0), relationship, _day(dob))
-        for event_id, suspect, victim, day, offence, relationship, dob in session.execute(query)
-    ]

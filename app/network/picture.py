@@ -1,7 +1,7 @@
 """The network picture: turns an ego network into the shapes of a server-drawn SVG (plain Python).
 
 Coordinates, shapes, labels and the accessible text alternative are computed here; the template
-`offenders/_network.html` only writes them out (Jinja escapes every name). No style attributes:
+`network/_picture.html` only writes them out (Jinja escapes every name). No style attributes:
 colours come from classes in app.css, geometry from SVG presentation attributes.
 """
 

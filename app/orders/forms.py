@@ -19,13 +19,13 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
-    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.web import MultiCheckboxField
 
 MAX_CONDITION = 2000
 MAX_NARRATIVE = 10000
@@ -103,11 +103,6 @@ class RevokeForm(FlaskForm):
     )
     version_id = HiddenField()
     submit = SubmitField("Revoke order")
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 class BreachForm(FlaskForm):

@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from app.audit.services import Actor
 from app.base import EditConflict, ValidationFailed, local_today, local_zone
 from app.catalogue import OffenceCategory, labels
+from app.offenders.persons.services import districts
 from app.orders import bp, services
 from app.orders.breaches import services as breach_services
 from app.orders.forms import (
@@ -22,6 +23,7 @@ from app.orders.forms import (
     yes_no,
 )
 from app.security import roles_required
+from app.web import form_version, show_errors
 
 READERS = ("supervisor", "officer", "analyst")
 EDITORS = ("supervisor", "officer")
@@ -70,22 +72,8 @@ def _breach_or_404(ref: str):
     return breach
 
 
-def _version(field) -> int:
-    text = (field.data or "").strip()
-    return int(text) if text.isdigit() else -1
-
-
 # Service error keys that have a differently named field on the order form.
 FIELD_FOR_ERROR = {"conditions": "new_conditions"}
-
-
-def _show_errors(form, errors: dict[str, str]) -> None:
-    for name, message in errors.items():
-        target = form._fields.get(name) or form._fields.get(FIELD_FOR_ERROR.get(name, ""))
-        if target is None:
-            form.form_errors.append(message)
-        else:
-            target.errors = [*target.errors, message]
 
 
 # ---- the register -------------------------------------------------------------------------------
@@ -97,7 +85,7 @@ def index():
     form = OrderFilterForm(request.args)
     types = services.order_type_labels()
     form.order_type.choices = {"": "Any type", **types}
-    form.district.choices = {"": "Any district", **{d: d for d in services.districts()}}
+    form.district.choices = {"": "Any district", **{d: d for d in districts()}}
     if request.args and not form.validate():
         return (
             render_template("orders/index.html", form=form, orders=[], total=0, page=1, pages=1, args={}, as_of=None),
@@ -179,7 +167,7 @@ def create():
     try:
         order = services.create_order(_input_from(form, creating=True), actor=Actor.of(current_user))
     except ValidationFailed as exc:
-        _show_errors(form, exc.errors)
+        show_errors(form, exc.errors, FIELD_FOR_ERROR)
         return _render_order_form(form, warnings=exc.warnings, status=400 if exc.errors else 200)
     flash(f"Order {order.ref} recorded.", "success")
     return redirect(url_for("orders.view", ref=order.ref))
@@ -223,7 +211,7 @@ def edit(ref):
         diff = services.update_order(
             order,
             _input_from(form, creating=False),
-            expected_version=_version(form.version_id),
+            expected_version=form_version(form.version_id),
             actor=Actor.of(current_user),
             variation_on=variation_on,
         )
@@ -233,7 +221,7 @@ def edit(ref):
         form.version_id.data = order.version_id
         return _render_order_form(form, order, conflict=services.describe(order), status=409)
     except ValidationFailed as exc:
-        _show_errors(form, exc.errors)
+        show_errors(form, exc.errors, FIELD_FOR_ERROR)
         return _render_order_form(form, order, warnings=exc.warnings, status=400 if exc.errors else 200)
     if not diff:
         flash("Nothing was changed.", "info")
@@ -258,7 +246,7 @@ def revoke(ref):
             order,
             form.revoked_on.data,
             form.reason.data,
-            expected_version=_version(form.version_id),
+            expected_version=form_version(form.version_id),
             actor=Actor.of(current_user),
         )
     except EditConflict:
@@ -267,7 +255,7 @@ def revoke(ref):
         conflict = services.describe(order)
         return render_template("orders/revoke.html", form=form, order=order, conflict=conflict), 409
     except ValidationFailed as exc:
-        _show_errors(form, exc.errors)
+        show_errors(form, exc.errors, FIELD_FOR_ERROR)
         return render_template("orders/revoke.html", form=form, order=order, conflict=None), 400
     flash(f"Order {order.ref} revoked from {form.revoked_on.data:%d %b %Y}.", "success")
     return redirect(url_for("orders.view", ref=order.ref))
@@ -384,7 +372,7 @@ def new_breach(ref):
     try:
         logged = breach_services.log_breach(order, report, user=current_user, submission_key=form.submission_key.data)
     except ValidationFailed as exc:
-        _show_errors(form, exc.errors)
+        show_errors(form, exc.errors, FIELD_FOR_ERROR)
         return render_template("orders/breach_form.html", form=form, order=order, several=several), 400
     breach = logged.breach
     if not logged.created:
@@ -439,7 +427,7 @@ def breach_outcome(ref):
         return _render_breach(breach, form, status=400)
     try:
         score = breach_services.record_outcome(
-            breach, form.outcome.data, expected_version=_version(form.version_id), user=current_user
+            breach, form.outcome.data, expected_version=form_version(form.version_id), user=current_user
         )
     except EditConflict:
         breach = _breach_or_404(ref)
@@ -447,7 +435,7 @@ def breach_outcome(ref):
         form.version_id.data = breach.version_id
         return _render_breach(breach, form, conflict=saved, status=409)
     except ValidationFailed as exc:
-        _show_errors(form, exc.errors)
+        show_errors(form, exc.errors, FIELD_FOR_ERROR)
         return _render_breach(breach, form, status=400)
     label = breach_services.BREACH_OUTCOMES[form.outcome.data].lower()
     summary = f"priority {score['priority']}" if score else "not ranked"

@@ -10,7 +10,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.alerts.models import Alert
@@ -19,6 +19,8 @@ from app.audit.models import AuditEntry
 from app.audit.services import Actor
 from app.auth.models import User
 from app.base import (
+    ACHILLES_REF_PREFIX,
+    REF_PATTERN,
     EditConflict,
     ValidationFailed,
     assign_ref,
@@ -31,13 +33,11 @@ from app.base import (
 from app.catalogue import OrderType
 from app.extensions import db
 from app.offenders.models import Person, PersonAlias
-from app.orders.models import Breach, Order, OrderCondition, breach_conditions
+from app.orders.models import Breach, Order, OrderCondition, breach_conditions, order_protected_persons
 from app.tasking.models import Task
 
 # References made by Achilles start with this; the import refuses it, so the two never collide.
-ACHILLES_REF_PREFIX = "ACH-"
 ORDER_REF_PREFIX = "ACH-O-"
-REF_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/_.-]{0,63}$")
 # Path words of the orders pages: an order may not be called by one of them.
 RESERVED_REFS = {"new", "expiring", "log-breach", "breaches"}
 
@@ -82,14 +82,6 @@ def in_force_clause(day: date):
 
 def order_type_labels() -> dict[str, str]:
     return dict(db.session.execute(sa.select(OrderType.code, OrderType.label).order_by(OrderType.label)).all())
-
-
-def districts() -> list[str]:
-    return list(
-        db.session.scalars(
-            sa.select(Person.district).where(Person.district.is_not(None)).distinct().order_by(Person.district)
-        )
-    )
 
 
 @dataclass
@@ -689,3 +681,23 @@ def raise_expiry_alerts(as_of: date, *, actor: Actor, days: int = PROTECTION_GAP
         db.session.rollback()
         return []
     return raised
+
+
+def active_order_subjects(as_of: date):
+    return sa.select(Order.subject_id).where(
+        Order.starts_on <= as_of,
+        sa.or_(Order.ends_on.is_(None), Order.ends_on >= as_of),
+        sa.or_(Order.revoked_on.is_(None), Order.revoked_on > as_of),
+    )
+
+
+def orders_of(person: Person) -> list[Order]:
+    protected = sa.select(order_protected_persons.c.order_id).where(order_protected_persons.c.person_id == person.id)
+    return list(
+        db.session.scalars(
+            sa.select(Order)
+            .where(sa.or_(Order.subject_id == person.id, Order.id.in_(protected)))
+            .options(joinedload(Order.subject), selectinload(Order.protected_persons))
+            .order_by(Order.starts_on.desc(), Order.id.desc())
+        ).unique()
+    )

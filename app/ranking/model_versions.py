@@ -168,7 +168,7 @@ def flatten(params: dict) -> dict[str, int | float | None]:
     return flat
 
 
-def _text(value) -> str:
+def _field_text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -192,11 +192,11 @@ def form_rows(params: dict, posted: Mapping[str, str] | None = None) -> dict[str
 def form_values(params: dict, offences: Mapping[str, int] | None = None, levers: Mapping[str, int] | None = None):
     """The text each field starts with: the version's numbers, or the catalogue's default for a
     code the version does not have yet (an offence or lever added to the catalogue since)."""
-    values = {name: _text(value) for name, value in flatten(params).items()}
+    values = {name: _field_text(value) for name, value in flatten(params).items()}
     for code, days in (offences or {}).items():
-        values.setdefault(harm_field(code), _text(days))
+        values.setdefault(harm_field(code), _field_text(days))
     for code, weight in (levers or {}).items():
-        values.setdefault(lever_field(code), _text(weight))
+        values.setdefault(lever_field(code), _field_text(weight))
     return values
 
 

@@ -10,12 +10,13 @@ from flask_login import current_user
 from app.audit.services import Actor, changes
 from app.catalogue import SCORE_TRIGGERS, LeverType, labels
 from app.extensions import db
-from app.offenders.services import districts
+from app.offenders.persons.services import districts
 from app.ranking import bp, services
 from app.ranking import model_versions as scoring_versions
 from app.ranking.forms import RerankForm, TargetFilterForm, scoring_model_form
 from app.ranking.models import ScoringModel
 from app.security import roles_required
+from app.web import page_number
 
 READERS = ("supervisor", "analyst")
 MODEL_READERS = ("supervisor", "analyst", "admin")
@@ -27,11 +28,6 @@ PUBLISHERS = ("admin",)
 
 def _filters_form() -> TargetFilterForm:
     return TargetFilterForm(request.args, districts=districts(), levers=labels(LeverType))
-
-
-def _page() -> int | None:
-    raw = request.args.get("page", "1").strip()
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else None
 
 
 def _filters(form: TargetFilterForm) -> services.TargetFilters:
@@ -70,7 +66,7 @@ def _render_targets(form, result=None, status=200):
 @roles_required(*READERS)
 def targets():
     form = _filters_form()
-    page = _page()
+    page = page_number()
     if not form.validate() or page is None:
         if page is None:
             form.form_errors.append("The page number must be a whole number from 1.")

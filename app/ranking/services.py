@@ -20,14 +20,17 @@ from sqlalchemy.orm import aliased
 from app.audit import services as audit
 from app.audit.services import Actor
 from app.auth.models import User
-from app.base import local_today, utcnow
+from app.base import id_list, local_today, utcnow
 from app.catalogue import SCORE_TRIGGERS, LeverType, labels
 from app.extensions import db
+from app.network import graph as network
+from app.network.services import serial_suspects_query, young_victim_suspects
 from app.offenders.models import DAEvent, Lever, Person
 from app.orders.models import Order
 from app.ranking import scoring
 from app.ranking.models import ScoreRow, ScoreRun, ScoringModel
 from app.tasking.models import Task
+from app.web import csv_cell
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Nine digits at most: more is no useful limit, and int() of thousands of digits is refused anyway.
@@ -655,15 +658,6 @@ def target_list(filters: TargetFilters, *, page: int = 1, per_page: int = 50, ac
     return result
 
 
-def _csv_cell(value):
-    """A cell that a spreadsheet shows as text: never run as a formula (CSV injection)."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def targets_csv(result: TargetList) -> str:
     """The target list as CSV: one row per person with the whole breakdown, flags and levers."""
     lever_labels = labels(LeverType)
@@ -705,7 +699,7 @@ def targets_csv(result: TargetList) -> str:
         row = entry.row
         writer.writerow(
             [
-                _csv_cell(value)
+                csv_cell(value)
                 for value in (
                     row.position,
                     entry.person_ref,
@@ -760,3 +754,117 @@ def export_target_list(filters: TargetFilters, *, actor: Actor) -> tuple[TargetL
     )
     db.session.commit()
     return result, text
+
+
+RUN_ORDER = (ScoreRun.as_of.desc(), ScoreRun.id.desc())
+
+
+def current_run_ids() -> list[int]:
+    """The runs that make up the current ranking, newest first: the latest full run (by as-of
+    date, the last stored breaking a tie, as in tasking) and any partial run after it (a breach
+    re-scores its perpetrator at once). With no full run, every partial run. Empty: no ranking.
+
+    A person absent from the latest full run is not ranked now, whatever an older run said.
+    """
+    base = db.session.execute(
+        sa.select(ScoreRun.id, ScoreRun.as_of).where(ScoreRun.partial.is_(False)).order_by(*RUN_ORDER).limit(1)
+    ).first()
+    query = sa.select(ScoreRun.id).order_by(*RUN_ORDER)
+    if base is not None:
+        query = query.where(
+            sa.or_(ScoreRun.as_of > base.as_of, sa.and_(ScoreRun.as_of == base.as_of, ScoreRun.id >= base.id))
+        )
+    return list(db.session.scalars(query))
+
+
+def current_rows(run_ids: list[int]):
+    """A subquery of each person's current score row: (score_id, person_id, priority, harm,
+    latest_event_on), from the newest of `run_ids` that scored them."""
+    columns = (
+        ScoreRow.id.label("score_id"),
+        ScoreRow.person_id,
+        ScoreRow.priority,
+        ScoreRow.harm,
+        ScoreRow.latest_event_on,
+        ScoreRow.victims_in_window,
+    )
+    if len(run_ids) == 1:
+        return sa.select(*columns).where(ScoreRow.run_id == run_ids[0]).subquery("current_score")
+    newest = sa.func.row_number().over(partition_by=ScoreRow.person_id, order_by=RUN_ORDER).label("newest")
+    ranked = (
+        sa.select(*columns, newest)
+        .join(ScoreRun, ScoreRun.id == ScoreRow.run_id)
+        .where(ScoreRow.run_id.in_(run_ids))
+        .subquery("ranked_score")
+    )
+    return sa.select(*(c for c in ranked.c if c.name != "newest")).where(ranked.c.newest == 1).subquery("current_score")
+
+
+def current_score(person: Person) -> tuple[ScoreRow, ScoreRun] | None:
+    run_ids = current_run_ids()
+    if not run_ids:
+        return None
+    row = db.session.execute(
+        sa.select(ScoreRow, ScoreRun)
+        .join(ScoreRun, ScoreRun.id == ScoreRow.run_id)
+        .where(ScoreRow.person_id == person.id, ScoreRow.run_id.in_(run_ids))
+        .order_by(*RUN_ORDER)
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def recent_scores(person: Person, limit: int = 12) -> list[tuple[ScoreRow, ScoreRun]]:
+    """The person's latest stored scores, newest ranking first."""
+    rows = db.session.execute(
+        sa.select(ScoreRow, ScoreRun)
+        .join(ScoreRun, ScoreRun.id == ScoreRow.run_id)
+        .where(ScoreRow.person_id == person.id)
+        .order_by(*RUN_ORDER)
+        .limit(limit)
+    )
+    return [(r, run) for r, run in rows]
+
+
+def serial_person_ids(as_of: date, run_ids: list[int]) -> list[int]:
+    """Serial perpetrators for the list filter, by the rule of network.serial_perpetrators.
+
+    Run over all 120,000 events the rule costs more than a list page may, so when a ranking
+    exists it does the counting: the ranking stores each person's distinct victims in the window.
+    That count is the rule's answer for every suspect none of whose victims can have been under
+    16 in the window; only the few others are checked, by network.serial_perpetrators itself, on
+    their events. Five small, index-driven queries. (A person whose events changed since the last
+    ranking is judged by that ranking until the next run.)
+    """
+    if not run_ids:
+        return list(db.session.scalars(serial_suspects_query(as_of)))
+    current = current_rows(run_ids)
+    counted = set(
+        db.session.scalars(
+            sa.select(current.c.person_id).where(current.c.victims_in_window >= network.SERIAL_MIN_VICTIMS)
+        )
+    )
+    doubtful = young_victim_suspects(as_of) & counted
+    confirmed: set[int] = set()
+    if doubtful:
+        # Their events, then their victims' dates of birth (index lookups both), then the rule itself.
+        start = network.cutoff(as_of, network.SERIAL_WINDOW_MONTHS)
+        events = db.session.execute(
+            sa.select(DAEvent.id, DAEvent.suspect_id, DAEvent.victim_id, DAEvent.occurred_on).where(
+                DAEvent.suspect_id.in_(id_list("doubtful", doubtful)),
+                DAEvent.occurred_on >= start,
+                DAEvent.occurred_on <= as_of,
+            )
+        ).all()
+        victims = {e.victim_id for e in events}
+        born = dict(
+            db.session.execute(
+                sa.select(Person.id, Person.date_of_birth).where(Person.id.in_(id_list("victims", victims)))
+            ).all()
+        )
+        records = [
+            network.EventRecord(e.id, e.suspect_id, e.victim_id, e.occurred_on, victim_dob=born.get(e.victim_id))
+            for e in events
+        ]
+        confirmed = set(network.serial_perpetrators(records, as_of))
+    return sorted((counted - doubtful) | confirmed)

@@ -20,12 +20,9 @@ from app.referrals.models import (
     SCREENING_ANSWERS,
     SCREENING_ITEMS,
 )
+from app.web import strip
 
 MAX_TEXT = 5000
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 # ---- programme referrals ----------------------------------------------------------------------

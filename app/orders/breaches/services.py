@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import services as audit
@@ -391,3 +391,14 @@ def record_outcome(breach: Breach, outcome: str, *, expected_version: int, user:
         db.session.rollback()
         raise EditConflict() from exc
     return score
+
+
+def breaches_involving(person: Person) -> list[Breach]:
+    involved = sa.select(DAEvent.id).where(sa.or_(DAEvent.suspect_id == person.id, DAEvent.victim_id == person.id))
+    return list(
+        db.session.scalars(
+            sa.select(Breach)
+            .where(Breach.event_id.in_(involved))
+            .options(joinedload(Breach.order), selectinload(Breach.conditions))
+        ).unique()
+    )

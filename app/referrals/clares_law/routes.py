@@ -19,8 +19,9 @@ from app.referrals.forms import (
     RaiseRightToKnowForm,
 )
 from app.referrals.models import APPLICANT_RELATIONSHIPS, CLARE_CLOSURES, CLARE_DECISIONS, CLARE_ROUTES
-from app.referrals.programmes.routes import actor, page_number, show_errors, version_of
+from app.referrals.programmes.routes import actor
 from app.security import roles_required
+from app.web import form_version, page_number, show_errors
 
 READERS = clare.CLARE_READERS
 WRITERS = clare.CLARE_WRITERS
@@ -108,6 +109,29 @@ def clare_candidates():
         since=since,
         form=RaiseRightToKnowForm(),
     )
+
+
+def right_to_know():
+    """The new-partner candidates as the register shows them, with any disclosure task already set."""
+    within = request.args.get("within", "12")
+    if within not in SINCE_CHOICES:
+        return render_template(
+            "referrals/right_to_know.html", rows=None, within="12", choices=SINCE_CHOICES, since=None, bad_within=True
+        ), 400
+    months = SINCE_CHOICES[within]
+    since = network.cutoff(local_today(), months) if months else None
+    rows = [c.row for c in clare.right_to_know_candidates(since=since, actor=None)]
+    return render_template("referrals/right_to_know.html", rows=rows, within=within, choices=SINCE_CHOICES, since=since)
+
+
+# Right to Know belongs to Clare's Law (the DA Hub owns it); the register's menu has long linked
+# this page at /persons/network/right-to-know, and the URL stays.
+right_to_know = roles_required("supervisor")(right_to_know)
+bp.record_once(
+    lambda state: state.app.add_url_rule(
+        "/persons/network/right-to-know", endpoint="referrals.right_to_know", view_func=right_to_know
+    )
+)
 
 
 @bp.route("/clares-law/right-to-know", methods=["POST"])
@@ -207,7 +231,7 @@ def clare_steps(ref):
         lambda case: clare.update_steps(
             case,
             {name: form[name].data for name in clare.STEP_FIELDS},
-            expected_version=version_of(form.version_id),
+            expected_version=form_version(form.version_id),
             actor=actor(),
         ),
         "Steps saved.",
@@ -227,7 +251,7 @@ def clare_decision(ref):
             decision=form.decision.data,
             rationale=form.rationale.data,
             decided_on=form.decided_on.data,
-            expected_version=version_of(form.version_id),
+            expected_version=form_version(form.version_id),
             actor=actor(),
         ),
         "Decision recorded.",
@@ -248,7 +272,7 @@ def clare_disclosure(ref):
             disclosed_to=form.disclosed_to.data,
             disclosed_what=form.disclosed_what.data,
             disclosed_how=form.disclosed_how.data,
-            expected_version=version_of(form.version_id),
+            expected_version=form_version(form.version_id),
             actor=actor(),
         ),
         "Disclosure recorded and written to the audit log; the case is closed.",
@@ -267,7 +291,7 @@ def clare_close(ref):
             case,
             closed_on=form.closed_on.data,
             reason=form.reason.data,
-            expected_version=version_of(form.version_id),
+            expected_version=form_version(form.version_id),
             actor=actor(),
         ),
         "Case closed.",

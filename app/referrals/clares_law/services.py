@@ -28,7 +28,7 @@ from app.audit import services as audit
 from app.audit.services import Actor
 from app.base import EditConflict, ValidationFailed, assign_ref, local_today, placeholder_ref
 from app.extensions import db
-from app.offenders import services as register
+from app.network import services as network
 from app.offenders.models import Person
 from app.referrals.models import (
     APPLICANT_RELATIONSHIPS,
@@ -38,6 +38,7 @@ from app.referrals.models import (
     ClareCase,
 )
 from app.referrals.programmes.services import _check_date, _check_length, clean
+from app.tasking.models import Task
 
 CLARE_READERS = ("supervisor", "analyst")
 CLARE_WRITERS = ("supervisor",)
@@ -489,14 +490,15 @@ def raise_clare_overdue_alerts(as_of: date, *, actor: Actor) -> int:
 
 @dataclass
 class CandidateWithCase:
-    row: register.CandidateRow
+    row: network.CandidateRow
     open_case: ClareCase | None
 
 
-def right_to_know_candidates(*, since: date | None, actor: Actor) -> list[CandidateWithCase]:
-    """The network's new-partner candidates (app.offenders.services, audited there), each with the
-    open Clare's Law case about that subject and new partner, if there is one."""
-    rows = register.right_to_know_candidates(since=since, actor=actor)
+def right_to_know_candidates(*, since: date | None, actor: Actor | None) -> list[CandidateWithCase]:
+    """The network's new-partner candidates (app.network.services, audited there), each with the
+    open Clare's Law case about that subject and new partner, if there is one, and the
+    Right-to-Know disclosure tasks already set for the subject."""
+    rows = network.right_to_know_candidates(since=since, actor=actor)
     subjects = [r.suspect.id for r in rows]
     cases: dict[tuple[int, int | None], ClareCase] = {}
     for start in range(0, len(subjects), 500):
@@ -505,7 +507,22 @@ def right_to_know_candidates(*, since: date | None, actor: Actor) -> list[Candid
             sa.select(ClareCase).where(ClareCase.subject_id.in_(chunk), ClareCase.closed_on.is_(None))
         ):
             cases.setdefault((case.subject_id, case.person_at_risk_id), case)
+    tasks = disclosure_tasks(subjects)
+    for row in rows:
+        row.disclosure_tasks = tasks.get(row.suspect.id, [])
     return [CandidateWithCase(r, cases.get((r.suspect.id, r.new_victim.id))) for r in rows]
+
+
+def disclosure_tasks(subject_ids: list[int]) -> dict[int, list[Task]]:
+    """The Right-to-Know disclosure tasks of each subject, oldest first."""
+    tasks: dict[int, list[Task]] = {}
+    for start in range(0, len(subject_ids), 500):
+        chunk = subject_ids[start : start + 500]
+        for task in db.session.scalars(
+            sa.select(Task).where(Task.task_type == "right_to_know", Task.person_id.in_(chunk)).order_by(Task.id)
+        ):
+            tasks.setdefault(task.person_id, []).append(task)
+    return tasks
 
 
 def raise_right_to_know(subject_ref: str, at_risk_ref: str, *, actor: Actor, note: str | None = None) -> ClareCase:

@@ -10,9 +10,10 @@ from app.referrals import bp
 from app.referrals.forms import ForumFilterForm, ForumOutcomeForm, ForumReferralForm
 from app.referrals.forums import services as forums
 from app.referrals.models import FORUM_SHORT, FORUMS, MARAC_CRITERIA
-from app.referrals.programmes.routes import actor, page_number, show_errors, version_of
+from app.referrals.programmes.routes import actor
 from app.referrals.programmes.services import get_person
 from app.security import roles_required
+from app.web import form_version, page_number, show_errors
 
 READERS = forums.FORUM_READERS
 WRITERS = forums.FORUM_WRITERS
@@ -129,7 +130,7 @@ def forum_outcome(ref):
             meeting_on=form.meeting_on.data,
             outcome=form.outcome.data,
             actions=form.actions.data,
-            expected_version=version_of(form.version_id),
+            expected_version=form_version(form.version_id),
             actor=actor(),
         )
     except EditConflict:

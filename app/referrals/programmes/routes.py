@@ -27,6 +27,7 @@ from app.referrals.models import (
 )
 from app.referrals.programmes import services
 from app.security import roles_required
+from app.web import form_version, page_number, show_errors
 
 READERS = services.PROGRAMME_READERS
 IDENTIFIERS = services.PROGRAMME_IDENTIFIERS
@@ -46,25 +47,6 @@ def vocabularies():
 
 def actor() -> Actor:
     return Actor.of(current_user)
-
-
-def version_of(field) -> int:
-    text = (field.data or "").strip() if isinstance(field.data, str) else str(field.data or "")
-    return int(text) if text.isdigit() else -1
-
-
-def show_errors(form, errors: dict[str, str]) -> None:
-    for name, message in errors.items():
-        target = form._fields.get(name)
-        if target is None:
-            form.form_errors.append(message)
-        else:
-            target.errors = [*target.errors, message]
-
-
-def page_number() -> int | None:
-    raw = request.args.get("page", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else None
 
 
 def _programme_choices(blank: str):
@@ -259,7 +241,7 @@ def move(ref):
             moved_on=form.moved_on.data,
             reason=form.reason.data,
             programme_code=form.programme.data or None,
-            expected_version=version_of(form.version_id),
+            expected_version=form_version(form.version_id),
             actor=actor(),
         )
     except EditConflict:
@@ -290,7 +272,7 @@ def screen(ref):
             moved_on=form.screened_on.data,
             screening=answers,
             screening_notes=form.screening_notes.data,
-            expected_version=version_of(form.version_id),
+            expected_version=form_version(form.version_id),
             actor=actor(),
         )
     except EditConflict:

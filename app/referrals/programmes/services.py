@@ -692,20 +692,19 @@ class TimelineReferral:
         return self.text
 
 
-def timeline_items(person: Person) -> list:
-    """Programme and forum referrals about the person, as the register profile's timeline items.
+def timeline_entries(person: Person) -> list[tuple[date, "TimelineReferral"]]:
+    """Programme and forum referrals about the person, dated, for the register profile's timeline.
 
     Clare's Law cases are left out: the profile is open to officers, and Clare's Law cases are for
     the DA Hub (supervisors) and analysts only.
     """
-    from app.offenders.services import TimelineItem
     from app.referrals.models import FORUM_SHORT, ForumReferral
 
     items = []
     for r in referrals_of(person):
         programme = r.programme.label if r.programme else "programme not chosen yet"
         text = f"Programme referral {r.ref} ({programme}): {r.state_label.lower()} since {r.state_on:%d %b %Y}."
-        items.append(TimelineItem(r.identified_on, "referral", TimelineReferral(r.id, text)))
+        items.append((r.identified_on, TimelineReferral(r.id, text)))
     forum_rows = db.session.scalars(
         sa.select(ForumReferral)
         .where(sa.or_(ForumReferral.person_at_risk_id == person.id, ForumReferral.perpetrator_id == person.id))
@@ -716,5 +715,5 @@ def timeline_items(person: Person) -> list:
         criterion = f" ({f.criterion_label.lower()})" if f.criterion else ""
         outcome = "outcome recorded" if f.outcome else "awaiting the meeting"
         text = f"{FORUM_SHORT[f.forum]} referral {f.ref}{criterion}, {role}: {outcome}."
-        items.append(TimelineItem(f.referred_on, "referral", TimelineReferral(f.id, text)))
+        items.append((f.referred_on, TimelineReferral(f.id, text)))
     return items

@@ -9,17 +9,10 @@ from app.catalogue import AGENDA_REASONS, MEETING_TACTICS
 from app.security import roles_required
 from app.tasking import bp
 from app.tasking.meetings import services as ms
-from app.tasking.tasks.forms import (
-    AddPersonForm,
-    AttendeesForm,
-    MeetingForm,
-    MinutesForm,
-    PlanForm,
-    id_choices,
-    owner_choices,
-    version_of,
-)
+from app.tasking.meetings.forms import AddPersonForm, AttendeesForm, MeetingForm, MinutesForm, PlanForm
+from app.tasking.tasks.forms import id_choices, owner_choices
 from app.tasking.tasks.services import teams
+from app.web import form_version, show_errors
 
 RUNNERS = ("supervisor",)
 READERS = ("supervisor", "analyst")
@@ -30,14 +23,6 @@ def _meeting_or_404(meeting_id: int):
     if meeting is None:
         abort(404)
     return meeting
-
-
-def _show_errors(form, errors: dict[str, str]) -> None:
-    for name, message in errors.items():
-        if name in form._fields:
-            form[name].errors = [*form[name].errors, message]
-        else:
-            form.form_errors.append(message)
 
 
 def _attendee_choices(form) -> None:
@@ -88,7 +73,7 @@ def meeting_new():
         try:
             meeting = ms.create_meeting(values, user=current_user)
         except ValidationFailed as exc:
-            _show_errors(form, exc.errors)
+            show_errors(form, exc.errors)
         else:
             flash(f"Meeting recorded with {len(meeting.items)} persons on the agenda.", "success")
             return redirect(url_for("tasking.meeting", meeting_id=meeting.id))
@@ -162,13 +147,17 @@ def meeting_attendees(meeting_id):
         return _render_meeting(found, status=400, attendees=form)
     try:
         diff = ms.update_attendees(
-            found, _ids(form.attendees.data), form.partners.data, expected_version=version_of(form), user=current_user
+            found,
+            _ids(form.attendees.data),
+            form.partners.data,
+            expected_version=form_version(form.version_id),
+            user=current_user,
         )
     except ms.MeetingConflict as exc:
         form.version_id.data = exc.obj.version_id
         return _render_meeting(exc.obj, status=409, attendees=form, conflict=("attendees", exc.change))
     except ValidationFailed as exc:
-        _show_errors(form, exc.errors)
+        show_errors(form, exc.errors)
         return _render_meeting(found, status=400, attendees=form)
     flash("Attendees saved." if diff else "Nothing was changed.", "success" if diff else "info")
     return redirect(url_for("tasking.meeting", meeting_id=meeting_id, _anchor="attendees"))
@@ -182,12 +171,14 @@ def meeting_minutes(meeting_id):
     if not form.validate_on_submit():
         return _render_meeting(found, status=400, minutes=form)
     try:
-        diff = ms.update_minutes(found, form.minutes.data, expected_version=version_of(form), user=current_user)
+        diff = ms.update_minutes(
+            found, form.minutes.data, expected_version=form_version(form.version_id), user=current_user
+        )
     except ms.MeetingConflict as exc:
         form.version_id.data = exc.obj.version_id
         return _render_meeting(exc.obj, status=409, minutes=form, conflict=("minutes", exc.change))
     except ValidationFailed as exc:
-        _show_errors(form, exc.errors)
+        show_errors(form, exc.errors)
         return _render_meeting(found, status=400, minutes=form)
     flash("Minutes saved." if diff else "Nothing was changed.", "success" if diff else "info")
     return redirect(url_for("tasking.meeting", meeting_id=meeting_id, _anchor="minutes"))
@@ -203,7 +194,7 @@ def meeting_add_person(meeting_id):
     try:
         item = ms.add_person(found, form.person_ref.data, user=current_user)
     except ValidationFailed as exc:
-        _show_errors(form, exc.errors)
+        show_errors(form, exc.errors)
         return _render_meeting(_meeting_or_404(meeting_id), status=400, add=form)
     flash(f"{item.person.full_name} added to the agenda.", "success")
     return redirect(url_for("tasking.meeting", meeting_id=meeting_id, _anchor=f"item-{item.person_id}"))
@@ -225,7 +216,7 @@ def meeting_plan(meeting_id, item_id):
             tactic=form.tactic.data,
             rationale=form.rationale.data,
             review_on=form.review_on.data,
-            expected_version=version_of(form),
+            expected_version=form_version(form.version_id),
             user=current_user,
         )
     except ms.MeetingConflict as exc:
@@ -233,7 +224,7 @@ def meeting_plan(meeting_id, item_id):
         form.version_id.data = exc.obj.version_id
         return _render_meeting(fresh, status=409, plans={item.id: form}, conflict=(f"item-{item.id}", exc.change))
     except ValidationFailed as exc:
-        _show_errors(form, exc.errors)
+        show_errors(form, exc.errors)
         return _render_meeting(found, status=400, plans={item.id: form})
     flash(f"Plan saved for {item.person.full_name}." if diff else "Nothing was changed.", "success" if diff else "info")
     return redirect(url_for("tasking.meeting", meeting_id=meeting_id, _anchor=f"item-{item.person_id}"))

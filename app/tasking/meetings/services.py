@@ -16,10 +16,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import services as audit
-from app.audit.models import AuditEntry
 from app.audit.services import Actor
 from app.auth.models import Team, User, user_roles
-from app.base import EditConflict, ValidationFailed, local_time, local_today, local_zone, utcnow
+from app.base import EditConflict, ValidationFailed, local_time, local_today, local_zone, stripped, utcnow
 from app.catalogue import AGENDA_REASONS, MEETING_TACTICS, TASK_OUTCOMES, TASK_STATUSES, TASK_TYPES, LeverType
 from app.extensions import db
 from app.offenders.models import Lever, Person
@@ -29,6 +28,7 @@ from app.ranking import services as ranking
 from app.ranking.models import ScoreRow, ScoreRun
 from app.tasking.models import MeetingAttendee, MeetingItem, Task, TaskingMeeting
 from app.tasking.tasks.services import TASK_OWNER_ROLES, open_tasks_of
+from app.web import csv_cell
 
 DEFAULT_AGENDA_SIZE = 10
 MAX_AGENDA_SIZE = 50
@@ -51,10 +51,6 @@ class MeetingConflict(EditConflict):
         super().__init__("changed by someone else")
         self.obj = obj
         self.change = change
-
-
-def _text(value: str | None) -> str:
-    return (value or "").strip()
 
 
 # ---- reading ------------------------------------------------------------------------------------
@@ -221,7 +217,7 @@ def create_meeting(values: MeetingInput, *, user: User) -> TaskingMeeting:
         errors["held_on"] = f"Give a date within the last {MAX_PAST_DAYS} days."
     elif values.held_on > today + timedelta(days=MAX_FUTURE_DAYS):
         errors["held_on"] = f"Give a date within the next {MAX_FUTURE_DAYS} days."
-    title = _text(values.title)
+    title = stripped(values.title)
     if not title:
         errors["title"] = "Give the meeting a name, for example North PDA tasking."
     elif len(title) > MAX_TITLE:
@@ -296,20 +292,10 @@ def _attendee_labels(meeting: TaskingMeeting) -> list[str]:
     return [a.label for a in meeting.attendees]
 
 
-def last_change(object_type: str, object_ref: str) -> AuditEntry | None:
-    return db.session.scalar(
-        sa.select(AuditEntry)
-        .where(AuditEntry.object_type == object_type, AuditEntry.object_ref == object_ref)
-        .where(AuditEntry.action.in_(("create", "update")))
-        .order_by(AuditEntry.id.desc())
-        .limit(1)
-    )
-
-
 def _meeting_conflict(meeting: TaskingMeeting) -> MeetingConflict:
     db.session.rollback()
     held = get_meeting(meeting.id)
-    return MeetingConflict(held, last_change("tasking_meeting", str(meeting.id)))
+    return MeetingConflict(held, audit.last_change("tasking_meeting", str(meeting.id)))
 
 
 def update_attendees(
@@ -358,7 +344,7 @@ def update_attendees(
 def update_minutes(meeting: TaskingMeeting, minutes: str | None, *, expected_version: int, user: User) -> dict:
     if meeting.version_id != expected_version:
         raise _meeting_conflict(meeting)
-    text = _text(minutes)
+    text = stripped(minutes)
     if len(text) > MAX_MINUTES:
         db.session.rollback()
         raise ValidationFailed({"minutes": f"Keep the minutes to {MAX_MINUTES} characters or fewer."})
@@ -384,7 +370,7 @@ def update_minutes(meeting: TaskingMeeting, minutes: str | None, *, expected_ver
 
 def add_person(meeting: TaskingMeeting, person_ref: str | None, *, user: User) -> MeetingItem:
     """Put someone else on the agenda (a partner's referral, for example)."""
-    ref = _text(person_ref)
+    ref = stripped(person_ref)
     if not ref:
         raise ValidationFailed({"person_ref": "Enter the person reference of the person to add."})
     person = db.session.scalar(sa.select(Person).where(Person.ref == ref))
@@ -435,11 +421,11 @@ def save_plan(
     meeting = item.meeting
     if item.version_id != expected_version:
         db.session.rollback()
-        raise MeetingConflict(item, last_change("meeting_item", str(item.id)))
+        raise MeetingConflict(item, audit.last_change("meeting_item", str(item.id)))
     errors: dict[str, str] = {}
     if tactic not in MEETING_TACTICS:
         errors["tactic"] = "Choose the tactic."
-    rationale = _text(rationale)
+    rationale = stripped(rationale)
     if not rationale:
         errors["rationale"] = "Say why this tactic was chosen."
     elif len(rationale) > MAX_RATIONALE:
@@ -472,7 +458,7 @@ def save_plan(
     except StaleDataError:
         db.session.rollback()
         held = db.session.get(MeetingItem, item.id)
-        raise MeetingConflict(held, last_change("meeting_item", str(item.id))) from None
+        raise MeetingConflict(held, audit.last_change("meeting_item", str(item.id))) from None
     return diff
 
 
@@ -616,8 +602,6 @@ def export_pack(meeting: TaskingMeeting, *, user: User) -> list[PackEntry]:
     return entries
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
 CSV_HEADER = [
     "meeting_id",
     "held_on",
@@ -638,14 +622,6 @@ CSV_HEADER = [
     "open_tasks",
     "tasks_set_at_meeting",
 ]
-
-
-def csv_cell(value) -> str:
-    """A CSV cell that a spreadsheet will never run as a formula (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
 
 
 def _task_line(task: Task) -> str:

@@ -7,7 +7,7 @@ from app.charts import Bar, bar_chart
 from app.security import roles_required
 from app.tasking import bp
 from app.tasking.outcomes import services as os_
-from app.tasking.tasks.forms import PeriodForm
+from app.tasking.outcomes.forms import PeriodForm
 
 READERS = ("supervisor", "analyst")
 

@@ -1,4 +1,4 @@
-"""Forms for tasks, the board's filters, tasking meetings and the outcomes period.
+"""Forms for tasks and the board's filters.
 
 Forms check shape only (required, length, type, a value from the list); the rules that need the
 database or span fields (who may hold a task, due dates, the status machine) live in the services.
@@ -8,76 +8,16 @@ Every form that changes a record carries the version it was rendered with.
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     HiddenField,
-    IntegerField,
-    RadioField,
-    SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
-    TimeField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.validators import InputRequired, Length, Optional
 
-from app.catalogue import MEETING_TACTICS, TASK_DEFERRALS, TASK_OUTCOMES, TASK_PRIORITIES, TASK_TYPES, select_choices
-from app.tasking.meetings.services import DEFAULT_AGENDA_SIZE, MAX_AGENDA_SIZE, MAX_MINUTES, MAX_RATIONALE
+from app.catalogue import TASK_DEFERRALS, TASK_OUTCOMES, TASK_PRIORITIES, TASK_TYPES, select_choices
 from app.tasking.tasks.services import BOARD_STATUSES, MAX_DETAIL, MAX_NOTE, MAX_REF, MAX_TITLE, UNALLOCATED
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-class ChoiceField(SelectField):
-    """A select whose wrong value gets a plain message instead of "Not a valid choice"."""
-
-    def __init__(self, label=None, validators=None, what="an option", **kwargs):
-        super().__init__(label, validators, invalid_choice_message=f"Choose {what} from the list.", **kwargs)
-
-
-class ChoiceRadio(RadioField):
-    def __init__(self, label=None, validators=None, what="an option", **kwargs):
-        super().__init__(label, validators, invalid_choice_message=f"Choose {what}.", **kwargs)
-
-
-class Day(DateField):
-    """A date field whose unreadable value gets a message that says what to type."""
-
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("Enter a real date, for example 2026-11-28.") from None
-
-
-class Clock(TimeField):
-    def process_formdata(self, valuelist):
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError("Enter a time as hours and minutes, for example 17:00.") from None
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def version_of(form) -> int:
-    raw = (form.version_id.data or "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else -1
-
-
-def safe_next(value: str | None) -> str | None:
-    """A return address inside this site only (never another host)."""
-    value = (value or "").strip()
-    if value.startswith("/") and not value.startswith("//") and "\\" not in value and len(value) < 500:
-        return value
-    return None
-
+from app.web import ChoiceField, ChoiceRadio, Clock, Day, strip
 
 # ---- tasks --------------------------------------------------------------------------------------
 
@@ -91,15 +31,15 @@ class TaskForm(FlaskForm):
     )
     person_ref = StringField(
         "Person (reference)",
-        filters=[_strip],
+        filters=[strip],
         validators=[InputRequired(message="Enter the person reference."), Length(max=MAX_REF)],
     )
     title = StringField(
         "What is to be done",
-        filters=[_strip],
+        filters=[strip],
         validators=[InputRequired(message="Say in a few words what is to be done."), Length(max=MAX_TITLE)],
     )
-    detail = TextAreaField("Detail", filters=[_strip], validators=[Optional(), Length(max=MAX_DETAIL)])
+    detail = TextAreaField("Detail", filters=[strip], validators=[Optional(), Length(max=MAX_DETAIL)])
     owner = ChoiceField("Officer", what="an officer", validators=[Optional()])
     team = ChoiceField("Team", what="a team", validators=[Optional()])
     due_on = Day("Due date", validators=[InputRequired(message="Enter the date the task is due.")])
@@ -112,14 +52,14 @@ class TaskForm(FlaskForm):
         validators=[InputRequired(message="Choose the priority.")],
     )
     order_ref = StringField(
-        "Order (reference, optional)", filters=[_strip], validators=[Optional(), Length(max=MAX_REF)]
+        "Order (reference, optional)", filters=[strip], validators=[Optional(), Length(max=MAX_REF)]
     )
     breach_ref = StringField(
-        "Breach (reference, optional)", filters=[_strip], validators=[Optional(), Length(max=MAX_REF)]
+        "Breach (reference, optional)", filters=[strip], validators=[Optional(), Length(max=MAX_REF)]
     )
     meeting_id = HiddenField()
     referral_ref = HiddenField(
-        filters=[_strip],
+        filters=[strip],
         validators=[Optional(), Length(max=MAX_REF, message="That referral reference is too long.")],
     )
 
@@ -127,10 +67,10 @@ class TaskForm(FlaskForm):
 class TaskEditForm(FlaskForm):
     title = StringField(
         "What is to be done",
-        filters=[_strip],
+        filters=[strip],
         validators=[InputRequired(message="Say in a few words what is to be done."), Length(max=MAX_TITLE)],
     )
-    detail = TextAreaField("Detail", filters=[_strip], validators=[Optional(), Length(max=MAX_DETAIL)])
+    detail = TextAreaField("Detail", filters=[strip], validators=[Optional(), Length(max=MAX_DETAIL)])
     due_on = Day("Due date", validators=[InputRequired(message="Enter the date the task is due.")])
     due_time = Clock("Due time (optional)", validators=[Optional()])
     priority = ChoiceRadio(
@@ -156,13 +96,13 @@ class CompleteForm(VersionForm):
         choices=select_choices(TASK_OUTCOMES),
         validators=[InputRequired(message="Choose the outcome.")],
     )
-    note = TextAreaField("Note (optional)", filters=[_strip], validators=[Optional(), Length(max=MAX_NOTE)])
+    note = TextAreaField("Note (optional)", filters=[strip], validators=[Optional(), Length(max=MAX_NOTE)])
 
 
 class CancelForm(VersionForm):
     note = TextAreaField(
         "Why is it cancelled?",
-        filters=[_strip],
+        filters=[strip],
         validators=[InputRequired(message="Say why the task is cancelled."), Length(max=MAX_NOTE)],
     )
 
@@ -175,7 +115,7 @@ class DeferForm(VersionForm):
         validators=[InputRequired(message="Choose why you are putting the task aside.")],
     )
     until = Day("Bring it back on", validators=[Optional()])
-    reason = TextAreaField("Reason", filters=[_strip], validators=[Optional(), Length(max=MAX_NOTE)])
+    reason = TextAreaField("Reason", filters=[strip], validators=[Optional(), Length(max=MAX_NOTE)])
 
 
 class ReassignForm(VersionForm):
@@ -218,73 +158,4 @@ def id_choices(rows, *, blank: str) -> list[SelectChoice]:
 # ---- meetings -----------------------------------------------------------------------------------
 
 
-class MeetingForm(FlaskForm):
-    held_on = Day("Date of the meeting", validators=[InputRequired(message="Enter the date of the meeting.")])
-    title = StringField(
-        "Name of the meeting",
-        filters=[_strip],
-        default="Tasking meeting",
-        validators=[InputRequired(message="Give the meeting a name."), Length(max=200)],
-    )
-    team = ChoiceField("Team", what="a team", validators=[Optional()])
-    agenda_size = IntegerField(
-        "How many from the top of the target list",
-        default=DEFAULT_AGENDA_SIZE,
-        validators=[
-            InputRequired(message=f"Give a number from 1 to {MAX_AGENDA_SIZE}."),
-            NumberRange(min=1, max=MAX_AGENDA_SIZE, message=f"Give a number from 1 to {MAX_AGENDA_SIZE}."),
-        ],
-    )
-    attendees = MultiCheckboxField("Attending from the team", invalid_choice_message="Choose attendees from the list.")
-    partners = TextAreaField("Partner attendees", filters=[_strip], validators=[Optional(), Length(max=7000)])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.agenda_size.raw_data is None and self.agenda_size.data is None:
-            self.agenda_size.data = DEFAULT_AGENDA_SIZE
-
-
-class AttendeesForm(FlaskForm):
-    attendees = MultiCheckboxField("Attending from the team", invalid_choice_message="Choose attendees from the list.")
-    partners = TextAreaField("Partner attendees", filters=[_strip], validators=[Optional(), Length(max=7000)])
-    version_id = HiddenField()
-
-
-class PlanForm(FlaskForm):
-    tactic = ChoiceField(
-        "Tactic",
-        what="the tactic",
-        choices=select_choices(MEETING_TACTICS, blank="Choose the tactic"),
-        validators=[InputRequired(message="Choose the tactic.")],
-    )
-    rationale = TextAreaField(
-        "Rationale",
-        filters=[_strip],
-        validators=[InputRequired(message="Say why this tactic was chosen."), Length(max=MAX_RATIONALE)],
-    )
-    review_on = Day("Review date", validators=[InputRequired(message="Enter the date the plan will be reviewed.")])
-    version_id = HiddenField()
-
-
-class MinutesForm(FlaskForm):
-    minutes = TextAreaField("Minutes", filters=[_strip], validators=[Optional(), Length(max=MAX_MINUTES)])
-    version_id = HiddenField()
-
-
-class AddPersonForm(FlaskForm):
-    person_ref = StringField(
-        "Person reference",
-        filters=[_strip],
-        validators=[InputRequired(message="Enter the person reference of the person to add."), Length(max=MAX_REF)],
-    )
-
-
 # ---- outcomes -----------------------------------------------------------------------------------
-
-
-class PeriodForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    start = Day("From", validators=[Optional()])
-    end = Day("To", validators=[Optional()])

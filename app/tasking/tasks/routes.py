@@ -36,9 +36,8 @@ from app.tasking.tasks.forms import (
     board_owner_choices,
     id_choices,
     owner_choices,
-    safe_next,
-    version_of,
 )
+from app.web import form_version, safe_next, show_errors
 
 WORKERS = ("supervisor", "officer")
 READERS = ("supervisor", "officer", "analyst")
@@ -90,15 +89,6 @@ def _task_or_404(task_id: int):
     if not ts.can_see(current_user, task):
         abort(403)
     return task
-
-
-def _show_errors(form, errors: dict[str, str], aliases: dict[str, str] | None = None) -> None:
-    for name, message in errors.items():
-        name = (aliases or {}).get(name, name)
-        if name in form._fields:
-            form[name].errors = [*form[name].errors, message]
-        else:
-            form.form_errors.append(message)
 
 
 def _after(form, task) -> str:
@@ -215,7 +205,7 @@ def task_new():
         try:
             task = ts.create_task(values, user=current_user)
         except ValidationFailed as exc:
-            _show_errors(form, exc.errors, {"owner": "owner", "meeting_id": "person_ref"})
+            show_errors(form, exc.errors, {"owner": "owner", "meeting_id": "person_ref"})
         else:
             flash(f"Task raised: {task.title}.", "success")
             if task.meeting_id:
@@ -265,7 +255,7 @@ def task_edit(task_id):
             form.title.data, form.detail.data, form.due_on.data, form.due_time.data, form.priority.data
         )
         try:
-            diff = ts.edit_task(task, values, expected_version=version_of(form), user=current_user)
+            diff = ts.edit_task(task, values, expected_version=form_version(form.version_id), user=current_user)
         except ts.TaskConflict as exc:
             task, conflict, status = exc.task, _conflict(exc, form), 409
         except ts.TaskRefused as exc:
@@ -273,7 +263,7 @@ def task_edit(task_id):
         except ts.NotAllowed:
             abort(403)
         except ValidationFailed as exc:
-            _show_errors(form, exc.errors)
+            show_errors(form, exc.errors)
         else:
             flash("Task changed." if diff else "Nothing was changed.", "success" if diff else "info")
             return redirect(url_for("tasking.task_view", task_id=task.id))
@@ -298,7 +288,7 @@ def _button_action(task_id: int, action, success: str):
     if not form.validate_on_submit():
         abort(400)
     try:
-        action(task, version_of(form))
+        action(task, form_version(form.version_id))
     except ts.TaskConflict as exc:
         return _render_task(exc.task, status=409, conflict=exc.change)
     except ts.TaskRefused as exc:
@@ -376,7 +366,7 @@ def _form_action(task_id: int, form_class, template: str, action, success: str, 
     except ts.NotAllowed:
         abort(403)
     except ValidationFailed as exc:
-        _show_errors(form, exc.errors)
+        show_errors(form, exc.errors)
         return _form_page(template, task, form, status=400)
     flash(success, "success")
     return redirect(_after(form, task))
@@ -394,7 +384,7 @@ def task_complete(task_id):
             "done",
             outcome=form.outcome.data,
             note=form.note.data,
-            expected_version=version_of(form),
+            expected_version=form_version(form.version_id),
             user=current_user,
         ),
         "Task done and its outcome recorded.",
@@ -410,7 +400,7 @@ def task_cancel(task_id):
         CancelForm,
         "tasking/task_cancel.html",
         lambda task, form: ts.change_status(
-            task, "cancelled", note=form.note.data, expected_version=version_of(form), user=current_user
+            task, "cancelled", note=form.note.data, expected_version=form_version(form.version_id), user=current_user
         ),
         "Task cancelled.",
         guard=ts.can_edit,
@@ -429,7 +419,7 @@ def task_defer(task_id):
             form.kind.data,
             until=form.until.data,
             reason=form.reason.data,
-            expected_version=version_of(form),
+            expected_version=form_version(form.version_id),
             user=current_user,
         ),
         "Task put aside.",
@@ -446,14 +436,16 @@ def task_reassign(task_id):
     if not form.validate_on_submit():
         return _render_task(task, status=400, reassign=form)
     try:
-        diff = ts.reassign(task, _int_or_none(form.owner.data), expected_version=version_of(form), user=current_user)
+        diff = ts.reassign(
+            task, _int_or_none(form.owner.data), expected_version=form_version(form.version_id), user=current_user
+        )
     except ts.TaskConflict as exc:
         form.version_id.data = exc.task.version_id
         return _render_task(exc.task, status=409, conflict=exc.change, reassign=form)
     except ts.TaskRefused as exc:
         return _render_task(task, status=409, refusal=exc.message)
     except ValidationFailed as exc:
-        _show_errors(form, exc.errors)
+        show_errors(form, exc.errors)
         return _render_task(task, status=400, reassign=form)
     holder = task.owner.display_name if task.owner else "the team (not allocated)"
     flash(f"Task {task.id} given to {holder}." if diff else "Nothing was changed.", "success" if diff else "info")

@@ -26,10 +26,11 @@ from app.audit import services as audit
 from app.audit.models import AuditEntry
 from app.audit.services import Actor
 from app.auth.models import Team, User, user_roles
-from app.base import EditConflict, ValidationFailed, local_date, local_time, local_today, local_zone, utcnow
+from app.base import EditConflict, ValidationFailed, local_date, local_time, local_today, local_zone, stripped, utcnow
 from app.catalogue import TASK_DEFERRALS, TASK_OUTCOMES, TASK_PRIORITIES, TASK_STATUSES, TASK_TYPES
 from app.extensions import db
 from app.network import graph as network
+from app.network import services as network_services
 from app.offenders.models import Person
 from app.orders.models import Breach, Order
 from app.tasking.models import Task, TaskingMeeting
@@ -69,7 +70,7 @@ class TaskConflict(EditConflict):
     def __init__(self, task: Task):
         super().__init__(f"task {task.id} was changed by someone else")
         self.task = task
-        self.change = last_change(task)
+        self.change = audit.last_change("task", str(task.id))
 
 
 class TaskRefused(Exception):
@@ -238,16 +239,6 @@ FIELD_LABELS = {
 }
 
 
-def last_change(task: Task) -> AuditEntry | None:
-    return db.session.scalar(
-        sa.select(AuditEntry)
-        .where(AuditEntry.object_type == "task", AuditEntry.object_ref == str(task.id))
-        .where(AuditEntry.action.in_(("create", "update")))
-        .order_by(AuditEntry.id.desc())
-        .limit(1)
-    )
-
-
 def history(task: Task) -> list[AuditEntry]:
     """Every audited change of the task, oldest first."""
     return list(
@@ -266,10 +257,6 @@ def view_task(task: Task, *, actor: Actor | None = None) -> None:
 
 
 # ---- validation helpers -------------------------------------------------------------------------
-
-
-def _text(value: str | None) -> str:
-    return (value or "").strip()
 
 
 def due_moment(
@@ -355,18 +342,18 @@ def create_task(values: TaskInput, *, user: User) -> Task:
     errors: dict[str, str] = {}
     if values.task_type not in TASK_TYPES:
         errors["task_type"] = "Choose the type of task."
-    title = _text(values.title)
+    title = stripped(values.title)
     if not title:
         errors["title"] = "Say in a few words what is to be done."
     elif len(title) > MAX_TITLE:
         errors["title"] = f"Keep the title to {MAX_TITLE} characters or fewer."
-    detail = _text(values.detail)
+    detail = stripped(values.detail)
     if len(detail) > MAX_DETAIL:
         errors["detail"] = f"Keep the detail to {MAX_DETAIL} characters or fewer."
     if values.priority not in TASK_PRIORITIES:
         errors["priority"] = "Choose the priority."
     person = None
-    person_ref = _text(values.person_ref)
+    person_ref = stripped(values.person_ref)
     if not person_ref:
         errors["person_ref"] = "Enter the person reference of the person the task is about."
     else:
@@ -374,14 +361,14 @@ def create_task(values: TaskInput, *, user: User) -> Task:
         if person is None:
             errors["person_ref"] = f"No person has the reference {person_ref[:MAX_REF]}."
     order = breach = meeting = None
-    order_ref = _text(values.order_ref)
+    order_ref = stripped(values.order_ref)
     if order_ref:
         order = db.session.scalar(
             sa.select(Order).where(Order.ref == order_ref).options(selectinload(Order.protected_persons))
         )
         if order is None:
             errors["order_ref"] = f"No order has the reference {order_ref[:MAX_REF]}."
-    breach_ref = _text(values.breach_ref)
+    breach_ref = stripped(values.breach_ref)
     if breach_ref:
         breach = db.session.scalar(sa.select(Breach).where(Breach.ref == breach_ref))
         if breach is None:
@@ -396,7 +383,7 @@ def create_task(values: TaskInput, *, user: User) -> Task:
             errors["meeting_id"] = "That tasking meeting does not exist."
         elif person is not None and not any(i.person_id == person.id for i in meeting.items):
             errors["person_ref"] = f"{person.full_name} ({person.ref}) is not on the agenda of that meeting."
-    referral_ref = _text(values.referral_ref)
+    referral_ref = stripped(values.referral_ref)
     if len(referral_ref) > MAX_REF:
         errors["referral_ref"] = "That referral reference is too long."
     due_at, due_error = due_moment(values.due_on, values.due_time)
@@ -509,12 +496,12 @@ def edit_task(task: Task, values: TaskEdit, *, expected_version: int, user: User
     _refuse_if_final(task, "be changed")
     _check_version(task, expected_version)
     errors: dict[str, str] = {}
-    title = _text(values.title)
+    title = stripped(values.title)
     if not title:
         errors["title"] = "Say in a few words what is to be done."
     elif len(title) > MAX_TITLE:
         errors["title"] = f"Keep the title to {MAX_TITLE} characters or fewer."
-    detail = _text(values.detail)
+    detail = stripped(values.detail)
     if len(detail) > MAX_DETAIL:
         errors["detail"] = f"Keep the detail to {MAX_DETAIL} characters or fewer."
     if values.priority not in TASK_PRIORITIES:
@@ -603,7 +590,7 @@ def change_status(
         raise TaskRefused(
             f"A task that is {TASK_STATUSES[task.status].lower()} cannot be marked {TASK_STATUSES[to_status].lower()}."
         )
-    note = _text(note)
+    note = stripped(note)
     errors: dict[str, str] = {}
     if to_status == "done" and outcome not in TASK_OUTCOMES:
         errors["outcome"] = "Choose the outcome."
@@ -648,7 +635,7 @@ def defer(
     _check_version(task, expected_version)
     today = local_today()
     errors: dict[str, str] = {}
-    reason = _text(reason)
+    reason = stripped(reason)
     if kind not in TASK_DEFERRALS:
         errors["kind"] = "Choose why you are putting the task aside."
     if until is None:
@@ -962,7 +949,7 @@ def hidden_harm_list(*, user: User, as_of: date | None = None) -> list[HiddenHar
     """Repeat victims (network.repeat_victims) with no hidden-harm visit completed in the last
     HIDDEN_HARM_VISIT_DAYS days, most harmed first. Naming victims, the consultation is audited."""
     as_of = as_of or local_today()
-    events = network.load_events(db.session, as_of=as_of)
+    events = network_services.load_events(db.session, as_of=as_of)
     found = network.repeat_victims(events, as_of)
     rows: list[HiddenHarmRow] = []
     if found:
@@ -1053,3 +1040,14 @@ def open_tasks_of(person_ids: list[int]) -> dict[int, list[Task]]:
         ):
             out.setdefault(task.person_id, []).append(task)
     return out
+
+
+def tasks_of(person: Person) -> list[Task]:
+    return list(
+        db.session.scalars(
+            sa.select(Task)
+            .where(Task.person_id == person.id)
+            .options(joinedload(Task.owner), joinedload(Task.team))
+            .order_by(Task.created_at.desc(), Task.id.desc())
+        ).unique()
+    )

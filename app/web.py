@@ -1,0 +1,105 @@
+"""Helpers every part's routes and forms share: service errors onto form fields, a form's version
+number, safe return addresses, page numbers, CSV cells a spreadsheet never runs, common fields."""
+
+from urllib.parse import urlsplit
+
+from flask import request
+from wtforms import DateField, RadioField, SelectField, SelectMultipleField, TimeField
+from wtforms.widgets import CheckboxInput, ListWidget
+
+# Characters a spreadsheet reads as the start of a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_PAGE = 100_000
+
+
+def show_errors(form, errors: dict[str, str], aliases: dict[str, str] | None = None) -> None:
+    """Put a service's {field: message} errors on the form: on the named field, else on the field
+    that `aliases` names for it, else at the top of the form."""
+    for name, message in errors.items():
+        target = form._fields.get(name) or form._fields.get((aliases or {}).get(name, ""))
+        if target is None:
+            form.form_errors.append(message)
+        else:
+            target.errors = [*target.errors, message]
+
+
+def form_version(field) -> int:
+    """The record version a form was rendered with (its hidden field), or -1 when it is missing or
+    not a plain number, which no record has: the save is then refused as an edit conflict."""
+    data = field.data
+    text = data.strip() if isinstance(data, str) else str(data if data is not None else "")
+    return int(text) if text.isdigit() and len(text) < 10 else -1
+
+
+def safe_next(value: str | None) -> str | None:
+    """A return address on this site only: a path, never another host. Control characters and
+    backslashes are refused outright, because browsers drop or rewrite them (`/\\t/evil.example`
+    would become `//evil.example`)."""
+    value = (value or "").strip()
+    if not value.startswith("/") or value.startswith("//") or len(value) >= 500:
+        return None
+    if "\\" in value or any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return None
+    return value
+
+
+def page_number(arg: str = "page") -> int | None:
+    """The page asked for in the query string (1 when absent), or None when it is not a page number."""
+    raw = request.args.get(arg, "1").strip()
+    return int(raw) if raw.isdigit() and 0 < int(raw) < MAX_PAGE else None
+
+
+def csv_cell(value) -> str:
+    """A CSV cell a spreadsheet shows as typed: text that could start a formula gets a leading
+    apostrophe; numbers are written as they are (a negative number is a number, not a formula)."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def strip(value):
+    """A form filter: surrounding spaces off."""
+    return value.strip() if isinstance(value, str) else value
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ChoiceField(SelectField):
+    """A select whose wrong value gets a plain message instead of "Not a valid choice"."""
+
+    def __init__(self, label=None, validators=None, what="an option", **kwargs):
+        super().__init__(label, validators, invalid_choice_message=f"Choose {what} from the list.", **kwargs)
+
+
+class ChoiceRadio(RadioField):
+    def __init__(self, label=None, validators=None, what="an option", **kwargs):
+        super().__init__(label, validators, invalid_choice_message=f"Choose {what}.", **kwargs)
+
+
+class Day(DateField):
+    """A date field whose unreadable value gets a message that says what to type."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Enter a real date, for example 2026-11-28.") from None
+
+
+class Clock(TimeField):
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Enter a time as hours and minutes, for example 17:00.") from None
