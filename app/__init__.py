@@ -16,6 +16,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path, overrides))
     register_extensions(app)
     register_blueprints(app)
+    register_signals()
     register_security(app)
     register_errorhandlers(app)
     register_template_helpers(app)
@@ -67,7 +68,7 @@ BLUEPRINTS = {
     "referrals": ["programmes.routes", "forums.routes", "clares_law.routes"],
     "alerts": ["routes"],
     "imports": ["routes"],
-    "api": ["routes", "targets", "breaches"],
+    "api": ["routes", "targets", "breaches", "openapi"],
 }
 
 
@@ -81,9 +82,20 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(app.blueprints["api"])  # bearer-token API: no cookies, so no CSRF
 
 
+def register_signals() -> None:
+    # The parts that answer a lower part's signals (app.signals) connect their receivers here.
+    from app.ranking import services as ranking
+    from app.tasking.tasks import services as tasks
+
+    ranking.connect_signals()
+    tasks.connect_signals()
+
+
 def register_security(app: Flask) -> None:
     from app import security
+    from app.auth import login
 
+    login.init_app(app)
     security.init_app(app)
 
 

@@ -5,14 +5,10 @@ hook enforces the declaration in one place and refuses (403) any route that decl
 a new route is closed until someone opens it on purpose.
 """
 
-import hashlib
-
-import sqlalchemy as sa
 from flask import abort, current_app, g, jsonify, redirect, request, url_for
 from flask_login import AnonymousUserMixin, current_user
 
-from app.base import utcnow
-from app.extensions import db, login_manager
+from app.extensions import login_manager
 
 ALWAYS_OPEN_ENDPOINTS = {"static", "bootstrap.static"}
 
@@ -94,30 +90,20 @@ def _enforce_access():
     return None
 
 
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _load_token_user() -> None:
     """API routes authenticate by bearer token only, never by the session cookie.
 
-    Accepting the cookie would make the CSRF-exempt API forgeable from another site.
+    Accepting the cookie would make the CSRF-exempt API forgeable from another site. The token's
+    user is found by the loader the auth part registers (app.auth.login).
     """
-    from app.auth.models import ApiToken
-
     g._login_user = AnonymousUserMixin()
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return
-    api_token = db.session.scalar(
-        sa.select(ApiToken).where(ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None))
-    )
-    if api_token is None or not api_token.user.is_active:
-        return
-    api_token.last_used_at = utcnow()
-    db.session.commit()
-    g._login_user = api_token.user
+    user = current_app.extensions["bearer_token_user"](token.strip())
+    if user is not None:
+        g._login_user = user
 
 
 def _security_headers(response):
@@ -143,16 +129,7 @@ def _unauthorized():
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
 
-def _load_user(user_id: str):
-    from app.auth.models import User
-
-    if not user_id.isdigit():
-        return None
-    return db.session.get(User, int(user_id))
-
-
 def init_app(app) -> None:
-    login_manager.user_loader(_load_user)
     login_manager.unauthorized_handler(_unauthorized)
     app.before_request(_enforce_access)
     app.after_request(_security_headers)

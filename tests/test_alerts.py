@@ -8,9 +8,12 @@ from app.alerts import services
 from app.alerts.models import Alert
 from app.audit.models import AuditEntry
 from app.audit.services import Actor
+from app.auth import services as auth_services
 from app.auth.models import LoginAttempt
 from app.extensions import db
+from app.offenders.persons import services as persons_services
 from app.tasking.models import Task
+from app.tasking.tasks import services as tasks_services
 from tests.factories import make_event, make_person
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
@@ -40,8 +43,8 @@ def test_overdue_open_tasks_raise_one_alert_each_for_their_owner(app, make_user)
     add_task(officer, status="done", outcome="arrested", title="Done already")
     add_task(officer, deferred_until=NOW.date() + timedelta(days=3), title="Snoozed")
     unowned = add_task(None, title="Nobody's")
-    assert services.raise_overdue_task_alerts(NOW, actor=ACTOR) == 2
-    assert services.raise_overdue_task_alerts(NOW + timedelta(hours=1), actor=ACTOR) == 0  # idempotent
+    assert tasks_services.raise_overdue_task_alerts(NOW, actor=ACTOR) == 2
+    assert tasks_services.raise_overdue_task_alerts(NOW + timedelta(hours=1), actor=ACTOR) == 0  # idempotent
     alerts = {a.object_ref: a for a in db.session.scalars(sa.select(Alert))}
     assert set(alerts) == {str(overdue.id), str(unowned.id)}
     assert alerts[str(overdue.id)].user_id == officer.id and "Overdue one" in alerts[str(overdue.id)].message
@@ -52,11 +55,11 @@ def test_record_review_is_due_after_six_years_without_an_event(app):
     old, recent, victim = make_person("P-OLD"), make_person("P-NEW"), make_person("P-V")
     make_event(old, victim, date(2019, 1, 10))
     make_event(recent, victim, date(2025, 6, 1))
-    assert services.raise_record_review_alerts(date(2026, 11, 21), actor=ACTOR) == 1
+    assert persons_services.raise_record_review_alerts(date(2026, 11, 21), actor=ACTOR) == 1
     (alert,) = db.session.scalars(sa.select(Alert)).all()
     # The victim shares a recent event, so only the old suspect's record is due.
     assert (alert.object_ref, alert.role, alert.due_on) == ("P-OLD", "analyst", date(2019, 1, 10))
-    assert services.raise_record_review_alerts(date(2026, 11, 22), actor=ACTOR) == 0
+    assert persons_services.raise_record_review_alerts(date(2026, 11, 22), actor=ACTOR) == 0
 
 
 def test_old_sign_in_attempts_are_pruned(app):
@@ -67,7 +70,7 @@ def test_old_sign_in_attempts_are_pruned(app):
         ]
     )
     db.session.commit()
-    assert services.prune_login_attempts(NOW, actor=ACTOR) == 1
+    assert auth_services.prune_login_attempts(NOW, actor=ACTOR) == 1
     assert list(db.session.scalars(sa.select(LoginAttempt.username))) == ["b"]
 
 
@@ -76,7 +79,7 @@ def test_inbox_shows_a_users_own_team_and_role_alerts_only(client, make_user, lo
     other = make_user("pc3", "officer", team="Team South")
     mine = add_task(officer, title="Visit the protected person")
     theirs = add_task(other, title="Serve the warrant")
-    services.raise_overdue_task_alerts(NOW, actor=ACTOR)
+    tasks_services.raise_overdue_task_alerts(NOW, actor=ACTOR)
     services.raise_alert(
         kind="order_expiring",
         object_type="order",

@@ -11,8 +11,7 @@ from flask import jsonify, request
 from flask_login import current_user
 
 from app.api import bp
-from app.api.openapi import errors
-from app.api.targets import TARGET
+from app.api.schema import TARGET, errors
 from app.orders import services as order_services
 from app.orders.breaches import services as breach_services
 from app.orders.models import Breach

@@ -1,32 +1,22 @@
-"""The OpenAPI 3 document for /api/v1. Each route adds its path here when it is added."""
+"""The OpenAPI 3 document for /api/v1, gathered from every API route module's PATHS, and its route."""
 
-ERROR = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {
-        "error": {"type": "string", "description": "What is wrong, in plain words."},
-        "field": {"type": "string", "description": "The request field at fault, when there is one."},
+from flask import jsonify
+
+from app.api import bp, breaches, routes, targets
+from app.api.schema import ERROR, errors
+from app.security import roles_required
+
+PATHS = {
+    "/openapi.json": {
+        "get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3 document"}, **errors(401)}}
     },
 }
 
 
-def errors(*codes: int) -> dict:
-    text = {400: "Bad input", 401: "No valid bearer token", 403: "The token's user lacks the role", 404: "Not found"}
-    return {
-        str(code): {
-            "description": text[code],
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-        }
-        for code in codes
-    }
-
-
 def document() -> dict:
-    from app.api import breaches, routes, targets
-
     paths = {}
-    for module in (routes, targets, breaches):
-        paths.update(module.PATHS)
+    for part in (routes.PATHS, targets.PATHS, breaches.PATHS, PATHS):
+        paths.update(part)
     return {
         "openapi": "3.0.3",
         "info": {
@@ -43,3 +33,9 @@ def document() -> dict:
         },
         "paths": paths,
     }
+
+
+@bp.get("/openapi.json")
+@roles_required("supervisor", "officer", "analyst", "admin")  # referral staff have no API route to describe
+def openapi():
+    return jsonify(document())

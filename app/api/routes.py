@@ -1,10 +1,10 @@
-"""API routes common to every part: who am I, and the OpenAPI document."""
+"""API routes common to every part: who am I."""
 
 from flask import jsonify
 from flask_login import current_user
 
 from app.api import bp
-from app.api.openapi import document, errors
+from app.api.schema import errors
 from app.catalogue import ROLES
 from app.security import roles_required
 
@@ -31,9 +31,6 @@ PATHS = {
             },
         }
     },
-    "/openapi.json": {
-        "get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3 document"}, **errors(401)}}
-    },
 }
 
 
@@ -41,9 +38,3 @@ PATHS = {
 @roles_required(*ROLES)
 def whoami():
     return jsonify(username=current_user.username, roles=sorted(current_user.role_names))
-
-
-@bp.get("/openapi.json")
-@roles_required("supervisor", "officer", "analyst", "admin")  # referral staff have no API route to describe
-def openapi():
-    return jsonify(document())

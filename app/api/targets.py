@@ -4,42 +4,16 @@ from flask import jsonify, request
 from flask_login import current_user
 
 from app.api import bp
-from app.api.openapi import errors
+from app.api.schema import TARGET, errors
 from app.audit.services import Actor
 from app.ranking import services
 from app.security import roles_required
 
 READERS = ("supervisor", "analyst")
 
-POINTS = {"type": "integer", "minimum": 0}
 
 # Inline rather than under components: openapi.document() gathers paths only. Other routes that
 # answer with a ranked object (POST /breaches' `score`) can use this same schema.
-TARGET = {
-    "type": "object",
-    "description": "One ranked person with the breakdown of the score (scoring model in force).",
-    "required": ["person_ref", "priority", "harm", "opportunity", "R", "F", "G", "V", "levers", "flags"],
-    "properties": {
-        "person_ref": {"type": "string", "description": "The person's reference."},
-        "priority": {**POINTS, "description": "harm + opportunity; the list is sorted on it."},
-        "harm": {**POINTS, "description": "R + F + G + V (0-110 under the default model)."},
-        "opportunity": {**POINTS, "description": "Sum of the active levers' weights, capped (50 by default)."},
-        "R": {**POINTS, "description": "Recency: months since the latest event."},
-        "F": {**POINTS, "description": "Frequency: events in the 36-month window."},
-        "G": {**POINTS, "description": "Gravity: total harm days of the events in the window."},
-        "V": {**POINTS, "description": "Victims: distinct victims in the window."},
-        "levers": {
-            "type": "object",
-            "description": 'Each active lever and its weight, e.g. {"outstanding_warrant": 25}.',
-            "additionalProperties": {"type": "integer"},
-        },
-        "flags": {
-            "type": "array",
-            "description": "Raised flags, always in this order.",
-            "items": {"type": "string", "enum": ["serial", "escalating", "high_risk", "active_order", "recent_breach"]},
-        },
-    },
-}
 
 PATHS = {
     "/targets": {

@@ -2,7 +2,7 @@
 
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -10,11 +10,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.audit import services as audit
 from app.audit.services import Actor
+from app.auth.login import hash_token
 from app.auth.models import ApiToken, LoginAttempt, Role, Team, User
 from app.base import EditConflict, utcnow
 from app.catalogue import ROLES
 from app.extensions import db
-from app.security import hash_token
 
 MIN_PASSWORD_LENGTH = 12
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
@@ -248,3 +248,20 @@ def revoke_tokens(user: User, *, actor: Actor) -> int:
     )
     db.session.commit()
     return revoked
+
+
+LOGIN_ATTEMPTS_KEPT_DAYS = 90
+
+
+def prune_login_attempts(as_of: datetime, *, actor: Actor) -> int:
+    """Sign-in attempts serve throttling only; keep three months for security review, no more."""
+    cutoff = as_of - timedelta(days=LOGIN_ATTEMPTS_KEPT_DAYS)
+    deleted = db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < cutoff)).rowcount
+    audit.record(
+        "delete",
+        f"{deleted} sign-in attempt(s) older than {LOGIN_ATTEMPTS_KEPT_DAYS} days removed",
+        object_type="login_attempts",
+        actor=actor,
+    )
+    db.session.commit()
+    return deleted

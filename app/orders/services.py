@@ -6,14 +6,16 @@ the same transaction. Breach logging lives in `app.orders.breaches.services`.
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import signals
 from app.alerts.models import Alert
+from app.alerts.services import raise_alert
 from app.audit import services as audit
 from app.audit.models import AuditEntry
 from app.audit.services import Actor
@@ -25,7 +27,6 @@ from app.base import (
     ValidationFailed,
     assign_ref,
     local_date,
-    local_time,
     local_today,
     placeholder_ref,
     utcnow,
@@ -34,7 +35,6 @@ from app.catalogue import OrderType
 from app.extensions import db
 from app.offenders.models import Person, PersonAlias
 from app.orders.models import Breach, Order, OrderCondition, breach_conditions, order_protected_persons
-from app.tasking.models import Task
 
 # References made by Achilles start with this; the import refuses it, so the two never collide.
 ORDER_REF_PREFIX = "ACH-O-"
@@ -553,20 +553,17 @@ def expiring_orders(as_of: date | None = None, days: int = PROTECTION_GAP_DAYS) 
     )
 
 
-def open_application_tasks(order_ids: list[int]) -> dict[int, Task]:
-    """The open order-application task of each order, if one has been raised."""
-    if not order_ids:
-        return {}
-    tasks = db.session.scalars(
-        sa.select(Task)
-        .where(
-            Task.order_id.in_(order_ids),
-            Task.task_type == "order_application",
-            Task.status.in_(("open", "in_progress")),
-        )
-        .order_by(Task.id)
+def open_application_tasks(order_ids: list[int]) -> dict:
+    """The open order-application task of each order, if one has been raised (asked of tasking)."""
+    tasks = signals.answer(
+        signals.tasks_wanted.send("order", ids=order_ids, task_type="order_application", open_only=True), {}
     )
-    return {task.order_id: task for task in tasks}
+    return {order_id: found[-1] for order_id, found in tasks.items()}
+
+
+def raise_application_task(order: Order, *, user: User):
+    """Ask tasking for an "apply for a new order" task for an order about to end: (task, raised now)."""
+    return signals.answer(signals.order_application_wanted.send(order, user=user))
 
 
 def view_expiring(orders: list[Order], *, actor: Actor | None = None) -> None:
@@ -580,52 +577,6 @@ def view_expiring(orders: list[Order], *, actor: Actor | None = None) -> None:
     db.session.commit()
 
 
-def application_due_at(order: Order, now: datetime | None = None) -> datetime:
-    """By 17:00 UK time the day before the order ends, so a new order can be in place in time."""
-    now = now or utcnow()
-    due = local_time(order.ends_on - timedelta(days=1), time(17, 0)).astimezone(now.tzinfo)
-    return max(due, now + timedelta(hours=4))
-
-
-def raise_application_task(order: Order, *, user: User) -> tuple[Task, bool]:
-    """Raise an "apply for a new order" task for an order about to end; one open task per order."""
-    held = open_application_tasks([order.id]).get(order.id)
-    if held is not None:
-        return held, False
-    task = Task(
-        task_type="order_application",
-        title=f"Apply for a new order: {order.type.label} {order.ref} ends {order.ends_on:%d %b %Y}",
-        detail=(
-            f"The {order.type.label} protecting "
-            + ", ".join(p.full_name for p in order.protected_persons)
-            + f" from {order.subject.full_name} ends on {order.ends_on:%d %b %Y}. Consider applying for a new"
-            " order (for example a DAPO) so that protection does not lapse."
-        ),
-        person_id=order.subject_id,
-        order_id=order.id,
-        team_id=user.team_id,
-        # With no team, the supervisor who raised it holds it, so it is never nobody's task.
-        owner_id=None if user.team_id else user.id,
-        due_at=application_due_at(order),
-        priority="high",
-        status="open",
-        created_by_id=user.id,
-        version_id=1,
-    )
-    db.session.add(task)
-    db.session.flush()
-    audit.record(
-        "create",
-        f"raised order-application task {task.id} for order {order.ref} (ends {order.ends_on.isoformat()})",
-        object_type="task",
-        object_ref=str(task.id),
-        data={"order_ref": order.ref, "due_at": task.due_at, "team_id": task.team_id, "owner_id": task.owner_id},
-        actor=Actor.of(user),
-    )
-    db.session.commit()
-    return task, True
-
-
 def raise_expiry_alerts(as_of: date, *, actor: Actor, days: int = PROTECTION_GAP_DAYS) -> list[Alert]:
     """Raise an "order_expiring" alert for supervisors for each order ending within `days` days.
 
@@ -636,21 +587,10 @@ def raise_expiry_alerts(as_of: date, *, actor: Actor, days: int = PROTECTION_GAP
     orders = expiring_orders(as_of, days)
     if not orders:
         return []
-    held = set(
-        db.session.execute(
-            sa.select(Alert.object_ref, Alert.due_on).where(
-                Alert.kind == "order_expiring",
-                Alert.object_type == "order",
-                Alert.object_ref.in_([o.ref for o in orders]),
-            )
-        ).all()
-    )
     raised = []
     for order in orders:
-        if (order.ref, order.ends_on) in held:
-            continue
         left = (order.ends_on - as_of).days
-        alert = Alert(
+        alert = raise_alert(
             kind="order_expiring",
             object_type="order",
             object_ref=order.ref,
@@ -663,8 +603,8 @@ def raise_expiry_alerts(as_of: date, *, actor: Actor, days: int = PROTECTION_GAP
             ),
             role="supervisor",
         )
-        db.session.add(alert)
-        raised.append(alert)
+        if alert is not None:
+            raised.append(alert)
     if not raised:
         return []
     audit.record(

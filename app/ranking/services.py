@@ -17,6 +17,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
+from app import signals
 from app.audit import services as audit
 from app.audit.services import Actor
 from app.auth.models import User
@@ -29,7 +30,6 @@ from app.offenders.models import DAEvent, Lever, Person
 from app.orders.models import Order
 from app.ranking import scoring
 from app.ranking.models import ScoreRow, ScoreRun, ScoringModel
-from app.tasking.models import Task
 from app.web import csv_cell
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -437,7 +437,6 @@ def previous_positions(before: ScoreRun | None = None) -> dict[int, int]:
 # supervisor sees, exports and discusses is exactly what the history holds and can explain.
 
 TARGET_PAGE_SIZES = (25, 50, 100, 200)
-OPEN_TASK_STATUSES = ("open", "in_progress")
 
 FLAG_LABELS = {
     "serial": "Serial perpetrator",
@@ -553,13 +552,7 @@ def _json_has(column, code: str):
 
 
 def _target_query(run: ScoreRun, previous_run: ScoreRun | None, filters: TargetFilters):
-    """One query for the rows, each with its person, previous position and open-task count."""
-    open_tasks = (
-        sa.select(Task.person_id, sa.func.count().label("n"))
-        .where(Task.person_id.is_not(None), Task.status.in_(OPEN_TASK_STATUSES))
-        .group_by(Task.person_id)
-        .subquery()
-    )
+    """One query for the rows, each with its person and previous position."""
     previous = aliased(ScoreRow)
     previous_position = previous.position if previous_run is not None else sa.null()
     query = (
@@ -570,10 +563,8 @@ def _target_query(run: ScoreRun, previous_run: ScoreRun | None, filters: TargetF
             Person.surname,
             Person.district,
             previous_position.label("previous_position"),
-            sa.func.coalesce(open_tasks.c.n, 0).label("open_tasks"),
         )
         .join(Person, Person.id == ScoreRow.person_id)
-        .outerjoin(open_tasks, open_tasks.c.person_id == ScoreRow.person_id)
         .where(ScoreRow.run_id == run.id)
     )
     if previous_run is not None:
@@ -590,6 +581,9 @@ def _target_query(run: ScoreRun, previous_run: ScoreRun | None, filters: TargetF
 
 
 def _entries(result, has_previous_run: bool) -> list[TargetEntry]:
+    """The rows as entries, each with the person's open tasks (asked of tasking, which owns them)."""
+    result = result.all()
+    counts = signals.answer(signals.open_tasks_counted.send([r[0].person_id for r in result]), {})
     return [
         TargetEntry(
             row=row,
@@ -598,9 +592,9 @@ def _entries(result, has_previous_run: bool) -> list[TargetEntry]:
             district=district,
             previous_position=previous_position,
             movement=movement(row.position, previous_position, has_previous_run),
-            open_tasks=open_tasks,
+            open_tasks=counts.get(row.person_id, 0),
         )
-        for row, ref, forenames, surname, district, previous_position, open_tasks in result
+        for row, ref, forenames, surname, district, previous_position in result
     ]
 
 
@@ -868,3 +862,22 @@ def serial_person_ids(as_of: date, run_ids: list[int]) -> list[int]:
         ]
         confirmed = set(network.serial_perpetrators(records, as_of))
     return sorted((counted - doubtful) | confirmed)
+
+
+# ---- answering the other parts (app.signals) ------------------------------------------------------
+
+
+def _on_scoring_facts_changed(person_id: int, *, trigger: str, actor: Actor, as_of: date | None = None, **_):
+    return rescore_person(person_id, as_of=as_of or local_today(), trigger=trigger, actor=actor, commit=False)
+
+
+def _on_score_wanted(person_id: int, **_) -> dict | None:
+    score = score_one(person_id, local_today())
+    return score.to_json() if score is not None else None
+
+
+def connect_signals() -> None:
+    """Re-score a person at once when a part says their facts changed, and answer a page that wants
+    a person's score now; called when the app is built (connecting twice changes nothing)."""
+    signals.scoring_facts_changed.connect(_on_scoring_facts_changed)
+    signals.score_wanted.connect(_on_score_wanted)

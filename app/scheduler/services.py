@@ -54,19 +54,19 @@ def _order_expiry_alerts(now: datetime) -> str:
 
 
 def _overdue_task_alerts(now: datetime) -> str:
-    from app.alerts.services import raise_overdue_task_alerts
+    from app.tasking.tasks.services import raise_overdue_task_alerts
 
     return f"{raise_overdue_task_alerts(now, actor=ACTOR)} overdue-task alert(s)"
 
 
 def _record_review_reminders(now: datetime) -> str:
-    from app.alerts.services import raise_record_review_alerts
+    from app.offenders.persons.services import raise_record_review_alerts
 
     return f"{raise_record_review_alerts(now.date(), actor=ACTOR)} record-review alert(s)"
 
 
 def _prune_login_attempts(now: datetime) -> str:
-    from app.alerts.services import prune_login_attempts
+    from app.auth.services import prune_login_attempts
 
     return f"{prune_login_attempts(now, actor=ACTOR)} old sign-in attempt(s) removed"
 

@@ -1,5 +1,7 @@
 """DA events: recorded, corrected and read; each change audited with before and after values."""
 
+from datetime import date
+
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -182,3 +184,55 @@ def get_event(person: Person, event_ref: str) -> DAEvent | None:
 
 def event_values(event: DAEvent) -> dict:
     return event_snapshot(event, event.suspect.ref, event.victim.ref) | {"occurred_on": event.occurred_on}
+
+
+# ---- the DA event a breach becomes (asked by app.orders.breaches) --------------------------------
+
+
+def _relationship(suspect_id: int, victim_id: int) -> str | None:
+    """The relationship recorded on the latest earlier event between the same two persons."""
+    return db.session.scalar(
+        sa.select(DAEvent.relationship_type)
+        .where(
+            DAEvent.suspect_id == suspect_id,
+            DAEvent.victim_id == victim_id,
+            DAEvent.relationship_type.is_not(None),
+        )
+        .order_by(DAEvent.occurred_on.desc(), DAEvent.id.desc())
+        .limit(1)
+    )
+
+
+def new_breach_event(
+    *, occurred_on: date, offence: str, suspect: Person, victim: Person, outcome: str, narrative: str
+) -> DAEvent:
+    """The DA event of a breach being logged: added to the session (the caller flushes it with the
+    breach, in one transaction), with the relationship of the latest earlier event between the two."""
+    event = DAEvent(
+        ref=placeholder_ref(),
+        occurred_on=occurred_on,
+        offence=offence,
+        suspect_id=suspect.id,
+        victim_id=victim.id,
+        relationship_type=_relationship(suspect.id, victim.id),
+        district=suspect.district,
+        outcome=outcome,
+        source="breach",
+        narrative=narrative,
+        version_id=1,
+    )
+    db.session.add(event)
+    return event
+
+
+def number_breach_event(event: DAEvent) -> None:
+    """Give a flushed breach event its Achilles reference, and its persons their categories."""
+    assign_ref(event, EVENT_REF_PREFIX)
+    _add_categories((event.suspect, "suspect"), (event.victim, "victim"))
+
+
+def set_breach_event_outcome(event: DAEvent, outcome: str) -> None:
+    """Carry a breach's recorded outcome to its DA event (the breach's audit entry records both)."""
+    if outcome not in EVENT_OUTCOMES:
+        raise ValueError(f"unknown event outcome {outcome!r}")
+    event.outcome = outcome

@@ -6,12 +6,15 @@ record changed since then raises EditConflict with nothing written.
 """
 
 import re
+from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.alerts.services import raise_alert
 from app.audit import services as audit
 from app.audit.services import Actor
 from app.base import (
@@ -30,7 +33,7 @@ from app.catalogue import (
     WARNING_MARKERS,
 )
 from app.extensions import db
-from app.offenders.models import Person, PersonAlias, PersonCategory, WarningMarker
+from app.offenders.models import DAEvent, Person, PersonAlias, PersonCategory, WarningMarker
 
 PERSON_EDITABLE = ("surname", "forenames", "date_of_birth", "gender", "pnc_id", "district")
 PERSON_LISTS = ("aliases", "markers", "categories")
@@ -273,3 +276,35 @@ def aliases_text(person: Person) -> str:
 
 
 # ---- whole-graph findings (computed on request, set-based) -------------------------------------
+
+
+def raise_record_review_alerts(as_of: date, *, actor: Actor) -> int:
+    """MoPI review: a person with no DA event for RECORD_REVIEW_YEARS is due a retention review."""
+    years = current_app.config["RECORD_REVIEW_YEARS"]
+    cutoff = as_of - timedelta(days=round(365.25 * years))
+    last_event = (
+        sa.select(sa.func.max(DAEvent.occurred_on))
+        .where(sa.or_(DAEvent.suspect_id == Person.id, DAEvent.victim_id == Person.id))
+        .scalar_subquery()
+    )
+    due = db.session.execute(
+        sa.select(Person.ref, last_event.label("last_event")).where(
+            sa.func.coalesce(last_event, sa.func.date(Person.created_at)) <= cutoff
+        )
+    ).all()
+    raised = 0
+    for ref, last in due:
+        raised += (
+            raise_alert(
+                kind="record_review",
+                object_type="person",
+                object_ref=ref,
+                due_on=as_of if last is None else last,
+                message=f"Person {ref}: no DA event for {years} years — review whether the record is still needed.",
+                role="analyst",
+            )
+            is not None
+        )
+    audit.record("create", f"{raised} record-review alert(s) raised", object_type="alert", actor=actor)
+    db.session.commit()
+    return raised

@@ -1,8 +1,9 @@
 """Logging a breach and recording its outcome: the breach → DA event → task → re-score chain.
 
-The web form and POST /api/v1/breaches both call `log_breach`, which writes the breach, its DA
-event, the enforcement task, the data-subject categories, the audit entries and the subject's new
-score in one transaction: all of it is saved, or none of it.
+The web form and POST /api/v1/breaches both call `log_breach`, which writes the breach, asks the
+offender register for its DA event (and the data-subject categories), tasking for the enforcement
+task (app.signals.breach_logged) and ranking for the new score (app.signals.scoring_facts_changed),
+and writes the audit entries, in one transaction: all of it is saved, or none of it.
 """
 
 from dataclasses import dataclass
@@ -13,18 +14,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import signals
 from app.audit import services as audit
 from app.audit.services import Actor
 from app.auth.models import User
 from app.base import EditConflict, ValidationFailed, assign_ref, local_date, local_today, placeholder_ref, utcnow
 from app.extensions import db
-from app.offenders.models import DAEvent, Person, PersonCategory
+from app.offenders.events import services as events
+from app.offenders.models import DAEvent, Person
 from app.orders.models import Breach, Order
-from app.ranking import services as ranking
-from app.tasking.models import Task
 
 BREACH_REF_PREFIX = "ACH-B-"
-EVENT_REF_PREFIX = "ACH-E-"
 
 REPORTED_HOW = {
     "victim_999": "Protected person called 999",
@@ -62,8 +62,6 @@ EVENT_OUTCOME_FOR = {
     "nfa": "nfa",
 }
 
-ENFORCEMENT_HOURS_CRIMINAL = 24
-ENFORCEMENT_HOURS_CIVIL = 72
 MAX_NARRATIVE = 10000
 # A client clock a little ahead of ours is not "the future".
 CLOCK_TOLERANCE = timedelta(seconds=60)
@@ -115,10 +113,13 @@ def breaches_of(order: Order) -> list[Breach]:
     )
 
 
-def enforcement_task(breach: Breach) -> Task | None:
-    return db.session.scalar(
-        sa.select(Task).where(Task.breach_id == breach.id, Task.task_type == "breach_enforcement").order_by(Task.id)
+def enforcement_task(breach: Breach):
+    """The breach's enforcement task (asked of tasking, which owns tasks), or None."""
+    tasks = signals.answer(
+        signals.tasks_wanted.send("breach", ids=[breach.id], task_type="breach_enforcement", open_only=False), {}
     )
+    found = tasks.get(breach.id, [])
+    return found[0] if found else None
 
 
 def check_report(order: Order, report: BreachReport, *, now: datetime | None = None) -> dict[str, str]:
@@ -186,25 +187,6 @@ def _victim(order: Order, protected_ref: str | None) -> Person:
     return people[0]
 
 
-def _relationship(suspect_id: int, victim_id: int) -> str | None:
-    """The relationship recorded on the latest earlier event between the same two persons."""
-    return db.session.scalar(
-        sa.select(DAEvent.relationship_type)
-        .where(
-            DAEvent.suspect_id == suspect_id,
-            DAEvent.victim_id == victim_id,
-            DAEvent.relationship_type.is_not(None),
-        )
-        .order_by(DAEvent.occurred_on.desc(), DAEvent.id.desc())
-        .limit(1)
-    )
-
-
-def _add_category(person_id: int, category: str) -> None:
-    if db.session.get(PersonCategory, (person_id, category)) is None:
-        db.session.add(PersonCategory(person_id=person_id, category=category))
-
-
 def log_breach(order: Order, report: BreachReport, *, user: User, submission_key: str | None = None) -> LoggedBreach:
     """Log a breach and act on it, all in one transaction; return the breach and the new score.
 
@@ -224,28 +206,21 @@ def log_breach(order: Order, report: BreachReport, *, user: User, submission_key
     now = utcnow()
     subject = order.subject
     victim = _victim(order, report.protected_ref)
-    criminal = order.type.breach_is_criminal
     occurred_on = local_date(report.occurred_at)
     wanted = set(report.conditions)
     conditions = [c for c in order.conditions if c.number in wanted]
     narrative = report.narrative.strip()
     try:
-        event = DAEvent(
-            ref=placeholder_ref(),
+        event = events.new_breach_event(
             occurred_on=occurred_on,
             offence=order.type.breach_offence,
-            suspect_id=subject.id,
-            victim_id=victim.id,
-            relationship_type=_relationship(subject.id, victim.id),
-            district=subject.district,
+            suspect=subject,
+            victim=victim,
             # Not arrested: the breach is being worked, and stays a breach_unactioned lever until
             # its outcome is an arrest or a charge.
             outcome="arrest" if report.arrested else "ongoing",
-            source="breach",
             narrative=narrative,
-            version_id=1,
         )
-        db.session.add(event)
         breach = Breach(
             ref=placeholder_ref(),
             order_id=order.id,
@@ -272,37 +247,9 @@ def log_breach(order: Order, report: BreachReport, *, user: User, submission_key
             raise
         return LoggedBreach(held, created=False, score=None)
 
-    assign_ref(event, EVENT_REF_PREFIX)
+    events.number_breach_event(event)
     assign_ref(breach, BREACH_REF_PREFIX)
-    _add_category(subject.id, "suspect")
-    _add_category(victim.id, "victim")
-
-    hours = ENFORCEMENT_HOURS_CRIMINAL if criminal else ENFORCEMENT_HOURS_CIVIL
-    numbers = ", ".join(str(c.number) for c in conditions)
-    task = Task(
-        task_type="breach_enforcement",
-        title=f"Enforce breach {breach.ref} of {order.type.label} {order.ref} by {subject.full_name}",
-        detail=(
-            f"{'Criminal' if criminal else 'Civil'} breach of condition{'s' if len(conditions) > 1 else ''} "
-            f"{numbers} at {report.occurred_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC. "
-            f"Arrested at the time: {'yes' if report.arrested else 'no'}. {narrative}"
-        ),
-        person_id=subject.id,
-        breach_id=breach.id,
-        order_id=order.id,
-        # The team's task, not the logging officer's: the supervisor allocates work, and the
-        # deadline must not depend on one officer's shift. Without a team, the officer holds it
-        # so that the task is never nobody's.
-        team_id=user.team_id,
-        owner_id=None if user.team_id else user.id,
-        due_at=now + timedelta(hours=hours),
-        priority="high" if criminal else "normal",
-        status="open",
-        created_by_id=user.id,
-        version_id=1,
-    )
-    db.session.add(task)
-    db.session.flush()
+    task = signals.answer(signals.breach_logged.send(breach, user=user))
     audit.record(
         "create",
         f"logged breach {breach.ref} of order {order.ref} by {subject.ref} (event {event.ref})",
@@ -318,19 +265,13 @@ def log_breach(order: Order, report: BreachReport, *, user: User, submission_key
             "arrested": report.arrested,
             "reported_how": report.reported_how,
             "protected_person_told": report.protected_person_told,
-            "task_id": task.id,
+            "task_id": task.id if task is not None else None,
         },
         actor=actor,
     )
-    audit.record(
-        "create",
-        f"raised breach-enforcement task {task.id} for breach {breach.ref}, due {task.due_at:%Y-%m-%d %H:%M} UTC",
-        object_type="task",
-        object_ref=str(task.id),
-        data={"breach_ref": breach.ref, "team_id": task.team_id, "owner_id": task.owner_id, "due_at": task.due_at},
-        actor=actor,
+    score = signals.answer(
+        signals.scoring_facts_changed.send(subject.id, trigger="breach", actor=actor, as_of=local_today())
     )
-    score = ranking.rescore_person(subject.id, as_of=local_today(), trigger="breach", actor=actor, commit=False)
     try:
         db.session.commit()
     except IntegrityError:
@@ -343,9 +284,8 @@ def log_breach(order: Order, report: BreachReport, *, user: User, submission_key
 
 
 def current_score(person_id: int) -> dict | None:
-    """The person's ranked object as of today, worked out now (stores nothing)."""
-    score = ranking.score_one(person_id, local_today())
-    return score.to_json() if score is not None else None
+    """The person's ranked object as of today, worked out now (stores nothing), asked of ranking."""
+    return signals.answer(signals.score_wanted.send(person_id))
 
 
 def view_breach(breach: Breach, *, actor: Actor | None = None) -> None:
@@ -372,7 +312,7 @@ def record_outcome(breach: Breach, outcome: str, *, expected_version: int, user:
         db.session.rollback()
         return None
     breach.outcome = outcome
-    event.outcome = EVENT_OUTCOME_FOR[outcome]
+    events.set_breach_event_outcome(event, EVENT_OUTCOME_FOR[outcome])
     audit.record(
         "update",
         f"recorded outcome {BREACH_OUTCOMES[outcome].lower()} for breach {breach.ref} (event {event.ref})",
@@ -383,8 +323,8 @@ def record_outcome(breach: Breach, outcome: str, *, expected_version: int, user:
     )
     try:
         db.session.flush()
-        score = ranking.rescore_person(
-            event.suspect_id, as_of=local_today(), trigger="breach", actor=actor, commit=False
+        score = signals.answer(
+            signals.scoring_facts_changed.send(event.suspect_id, trigger="breach", actor=actor, as_of=local_today())
         )
         db.session.commit()
     except StaleDataError as exc:

@@ -469,16 +469,19 @@ def raise_clare_overdue_alerts(as_of: date, *, actor: Actor) -> int:
     raised = 0
     for case in cases:
         due = due_on(case.application_on)
-        raised += raise_alert(
-            kind="clare_overdue",
-            object_type="clare_case",
-            object_ref=case.ref,
-            due_on=due,
-            message=(
-                f"Clare's Law case {case.ref} ({case.route_label}) passed its 28-day target on "
-                f"{due.strftime('%d %b %Y')} and is still open."
-            ),
-            role="supervisor",
+        raised += (
+            raise_alert(
+                kind="clare_overdue",
+                object_type="clare_case",
+                object_ref=case.ref,
+                due_on=due,
+                message=(
+                    f"Clare's Law case {case.ref} ({case.route_label}) passed its 28-day target on "
+                    f"{due.strftime('%d %b %Y')} and is still open."
+                ),
+                role="supervisor",
+            )
+            is not None
         )
     audit.record("create", f"{raised} Clare's Law overdue alert(s) raised", object_type="alert", actor=actor)
     db.session.commit()
