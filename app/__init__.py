@@ -63,8 +63,8 @@ BLUEPRINTS = {
     "network": ["routes"],
     "profile": ["routes"],
     "orders": ["routes"],
-    "ranking": ["routes"],
-    "tasking": ["tasks.routes", "meetings.routes", "outcomes.routes"],
+    "ranking": ["targets.routes", "model_versions.routes"],
+    "tasking": ["tasks.routes", "board.routes", "meetings.routes", "outcomes.routes"],
     "referrals": ["programmes.routes", "forums.routes", "clares_law.routes"],
     "alerts": ["routes"],
     "imports": ["routes"],
@@ -85,7 +85,7 @@ def register_blueprints(app: Flask) -> None:
 def register_signals() -> None:
     # The parts that answer a lower part's signals (app.signals) connect their receivers here.
     from app.ranking import services as ranking
-    from app.tasking.tasks import services as tasks
+    from app.tasking.tasks import requests as tasks
 
     ranking.connect_signals()
     tasks.connect_signals()

@@ -13,7 +13,7 @@ from app.auth.models import LoginAttempt
 from app.extensions import db
 from app.offenders.persons import services as persons_services
 from app.tasking.models import Task
-from app.tasking.tasks import services as tasks_services
+from app.tasking.tasks import requests as tasks_services
 from tests.factories import make_event, make_person
 
 NOW = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from app.audit.models import AuditEntry
 from app.audit.services import Actor
 from app.extensions import db
-from app.ranking import model_versions, services
+from app.ranking import services
+from app.ranking.model_versions import services as model_versions
 from app.ranking.models import ScoringModel
 from tests.factories import make_event, make_lever, make_person
 from tests.test_ranking import stored_as_json

@@ -187,9 +187,7 @@ def test_no_page_or_api_route_a_referral_user_reaches_shows_levers_victims_addre
         "main.index",
     } <= reached
     assert {"profile.person", "profile.index", "ranking.targets", "orders.view", "api.targets"} & refused
-    assert (
-        "profile.person" in refused and "referrals.forum_referral" in refused and "referrals.clare_case" in refused
-    )
+    assert "profile.person" in refused and "referrals.forum_referral" in refused and "referrals.clare_case" in refused
 
 
 def test_the_pages_reached_do_show_the_perpetrator_and_the_referral(client, make_user, login, dataset):

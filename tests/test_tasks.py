@@ -12,7 +12,9 @@ from app.alerts.models import Alert
 from app.audit.models import AuditEntry
 from app.base import local_today, local_zone, utcnow
 from app.extensions import db
+from app.tasking.board import services as lists
 from app.tasking.models import Task
+from app.tasking.tasks import rules
 from app.tasking.tasks import services as ts
 from tests.factories import count, make_order, make_person, make_task
 
@@ -622,19 +624,19 @@ def test_a_snooze_hides_the_task_until_its_date_and_it_is_not_overdue_meanwhile(
     assert post(client, task, "defer", kind="snooze", until=until, reason="").status_code == 302
     snoozed = fresh(task.id)
     assert (snoozed.deferral_kind, snoozed.deferred_until.isoformat()) == ("snooze", until)
-    assert not ts.is_overdue(snoozed)
-    mine = ts.my_tasks(world.pc)
+    assert not rules.is_overdue(snoozed)
+    mine = lists.my_tasks(world.pc)
     assert mine.overdue == [] and [t.id for t in mine.put_aside] == [task.id]
     assert task_entries(task.id)[-1].data["changes"]["deferral_kind"] == {"before": None, "after": "snooze"}
     # Brought back early by hand.
     assert post(client, task, "resume").status_code == 302
-    assert fresh(task.id).deferred_until is None and ts.is_overdue(fresh(task.id))
+    assert fresh(task.id).deferred_until is None and rules.is_overdue(fresh(task.id))
 
 
 def test_a_deferral_ends_by_itself_on_its_date(app, world):
     task = make_task(world.person, owner=world.pc, deferral_kind="snooze", deferred_until=TODAY)
-    assert not ts.is_deferred(task)
-    assert [t.id for t in ts.my_tasks(world.pc).upcoming] == [task.id]
+    assert not rules.is_deferred(task)
+    assert [t.id for t in lists.my_tasks(world.pc).upcoming] == [task.id]
 
 
 def test_action_taken_elsewhere_needs_what_was_done_and_defaults_to_14_days(client, login, world):
@@ -704,7 +706,7 @@ def test_my_tasks_sorts_overdue_due_today_and_upcoming(client, login, world):
     upcoming = make_task(world.person, owner=world.pc, title="Next week", due_at=now + timedelta(days=7))
     make_task(world.person, owner=world.pc, title="Finished", status="done", outcome="charged", completed_at=now)
     login(world.pc)
-    mine = ts.my_tasks(world.pc)
+    mine = lists.my_tasks(world.pc)
     assert [t.id for t in mine.overdue] == [overdue.id]
     assert [t.id for t in mine.upcoming] == [upcoming.id]
     if today_task:
@@ -739,7 +741,7 @@ def test_the_board_groups_tasks_by_officer_with_workload_and_overdue_marked(clie
     page = client.get("/tasks/board").get_data(as_text=True)
     assert "Okafor late" in page and "Okafor fine" in page and "Pool task" in page
     assert "Ambrose done" not in page  # open work only, by default
-    result = ts.board(ts.BoardFilters(team_id=world.pc.team_id), user=world.sup)
+    result = lists.board(lists.BoardFilters(team_id=world.pc.team_id), user=world.sup)
     rows = {(w.owner.username if w.owner else "pool"): w for w in result.workload}
     assert (rows["pc.okafor"].open, rows["pc.okafor"].in_progress, rows["pc.okafor"].overdue) == (1, 1, 1)
     assert rows["pc.ambrose"].done_recently == 1 and rows["pool"].open == 1
@@ -855,9 +857,9 @@ def test_a_visit_older_than_90_days_does_not_count(app, world):
         task_type="hidden_harm_visit",
         status="done",
         outcome="visit_completed",
-        completed_at=utcnow() - timedelta(days=ts.HIDDEN_HARM_VISIT_DAYS + 1),
+        completed_at=utcnow() - timedelta(days=lists.HIDDEN_HARM_VISIT_DAYS + 1),
     )
-    rows = ts.hidden_harm_list(user=world.sup)
+    rows = lists.hidden_harm_list(user=world.sup)
     assert [r.person.ref for r in rows] == ["P200"] and rows[0].last_visit is not None
 
 

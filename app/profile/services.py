@@ -25,7 +25,7 @@ from app.ranking import services as ranking
 from app.ranking.models import ScoreRow, ScoreRun
 from app.referrals.programmes import services as referrals
 from app.tasking.models import Task
-from app.tasking.tasks import services as tasks
+from app.tasking.tasks import requests as tasks
 
 
 @dataclass

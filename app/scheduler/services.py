@@ -54,7 +54,7 @@ def _order_expiry_alerts(now: datetime) -> str:
 
 
 def _overdue_task_alerts(now: datetime) -> str:
-    from app.tasking.tasks.services import raise_overdue_task_alerts
+    from app.tasking.tasks.requests import raise_overdue_task_alerts
 
     return f"{raise_overdue_task_alerts(now, actor=ACTOR)} overdue-task alert(s)"
 

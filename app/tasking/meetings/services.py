@@ -27,7 +27,8 @@ from app.orders.services import in_force_clause
 from app.ranking import services as ranking
 from app.ranking.models import ScoreRow, ScoreRun
 from app.tasking.models import MeetingAttendee, MeetingItem, Task, TaskingMeeting
-from app.tasking.tasks.services import TASK_OWNER_ROLES, open_tasks_of
+from app.tasking.tasks.requests import open_tasks_of
+from app.tasking.tasks.rules import TASK_OWNER_ROLES
 from app.web import csv_cell
 
 DEFAULT_AGENDA_SIZE = 10

@@ -7,7 +7,6 @@ Every form that changes a record carries the version it was rendered with.
 
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField,
     HiddenField,
     StringField,
     TextAreaField,
@@ -16,7 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.catalogue import TASK_DEFERRALS, TASK_OUTCOMES, TASK_PRIORITIES, TASK_TYPES, select_choices
-from app.tasking.tasks.services import BOARD_STATUSES, MAX_DETAIL, MAX_NOTE, MAX_REF, MAX_TITLE, UNALLOCATED
+from app.tasking.tasks.services import MAX_DETAIL, MAX_NOTE, MAX_REF, MAX_TITLE
 from app.web import ChoiceField, ChoiceRadio, Clock, Day, strip
 
 # ---- tasks --------------------------------------------------------------------------------------
@@ -125,29 +124,10 @@ class ReassignForm(VersionForm):
 # ---- the board ----------------------------------------------------------------------------------
 
 
-class BoardFilterForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET filter: nothing changes
-
-    team = ChoiceField("Team", what="a team", validators=[Optional()])
-    owner = ChoiceField("Officer", what="an officer", validators=[Optional()])
-    task_type = ChoiceField(
-        "Type", what="a type", choices=select_choices(TASK_TYPES, blank="Any type"), validators=[Optional()]
-    )
-    status = ChoiceField(
-        "Status", what="a status", choices=select_choices(BOARD_STATUSES), default="active", validators=[Optional()]
-    )
-    overdue = BooleanField("Overdue only")
-
-
 def owner_choices(users, *, blank: str) -> list[SelectChoice]:
     return [SelectChoice("", blank)] + [
         SelectChoice(str(u.id), u.display_name + (f" ({u.team.name})" if u.team else "")) for u in users
     ]
-
-
-def board_owner_choices(users) -> list[SelectChoice]:
-    return [SelectChoice("", "Anyone"), SelectChoice(UNALLOCATED, "Not allocated"), *owner_choices(users, blank="")[1:]]
 
 
 def id_choices(rows, *, blank: str) -> list[SelectChoice]:

@@ -7,7 +7,7 @@ Who may do what is decided in the service (see its docstring); a refusal there i
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.base import ValidationFailed, local_today, local_zone
@@ -23,9 +23,9 @@ from app.extensions import db
 from app.offenders.models import Person
 from app.security import roles_required
 from app.tasking import bp
+from app.tasking.tasks import rules
 from app.tasking.tasks import services as ts
 from app.tasking.tasks.forms import (
-    BoardFilterForm,
     CancelForm,
     CompleteForm,
     DeferForm,
@@ -33,7 +33,6 @@ from app.tasking.tasks.forms import (
     TaskEditForm,
     TaskForm,
     VersionForm,
-    board_owner_choices,
     id_choices,
     owner_choices,
 )
@@ -79,14 +78,14 @@ def task_value(name: str, value) -> str:
 
 @bp.context_processor
 def task_helpers():
-    return {"task_is_overdue": ts.is_overdue, "task_is_deferred": ts.is_deferred, "task_value": task_value}
+    return {"task_is_overdue": rules.is_overdue, "task_is_deferred": rules.is_deferred, "task_value": task_value}
 
 
 def _task_or_404(task_id: int):
     task = ts.get_task(task_id)
     if task is None:
         abort(404)
-    if not ts.can_see(current_user, task):
+    if not rules.can_see(current_user, task):
         abort(403)
     return task
 
@@ -95,13 +94,13 @@ def _after(form, task) -> str:
     return safe_next(form.next.data) or url_for("tasking.task_view", task_id=task.id)
 
 
-def _prefix(task) -> str:
+def form_prefix(task) -> str:
     return f"t{task.id}"
 
 
 def _action_forms(task, *, complete=None, cancel=None, defer=None, reassign=None):
     """The forms of the task page, each named after the task so several can share a page."""
-    prefix = _prefix(task)
+    prefix = form_prefix(task)
     forms = {
         "button": VersionForm(prefix=prefix, formdata=None, data={"version_id": task.version_id}),
         "complete": complete or CompleteForm(prefix=prefix, formdata=None, data={"version_id": task.version_id}),
@@ -132,12 +131,12 @@ def _render_task(task, *, status=200, refusal=None, conflict=NO_CONFLICT, **form
             conflicted=conflict is not NO_CONFLICT,
             conflict=None if conflict is NO_CONFLICT else conflict,
             field_labels=ts.FIELD_LABELS,
-            overdue=ts.is_overdue(task),
-            deferred=ts.is_deferred(task),
-            can_work=ts.can_work(current_user, task),
-            can_edit=ts.can_edit(current_user, task),
-            can_take=ts.can_take(current_user, task),
-            is_supervisor=ts.is_supervisor(current_user),
+            overdue=rules.is_overdue(task),
+            deferred=rules.is_deferred(task),
+            can_work=rules.can_work(current_user, task),
+            can_edit=rules.can_edit(current_user, task),
+            can_take=rules.can_take(current_user, task),
+            is_supervisor=rules.is_supervisor(current_user),
         ),
         status,
     )
@@ -146,7 +145,7 @@ def _render_task(task, *, status=200, refusal=None, conflict=NO_CONFLICT, **form
 # ---- raising a task -----------------------------------------------------------------------------
 
 
-def _person(ref: str | None) -> Person | None:
+def person_by_ref(ref: str | None) -> Person | None:
     ref = (ref or "").strip()
     return db.session.scalar(sa.select(Person).where(Person.ref == ref)) if ref else None
 
@@ -156,7 +155,7 @@ def _task_form_choices(form: TaskForm) -> None:
     form.team.choices = id_choices(ts.teams(), blank="The officer's team")
 
 
-def _int_or_none(text: str | None, *, bad: int = -1) -> int | None:
+def int_or_none(text: str | None, *, bad: int = -1) -> int | None:
     text = (text or "").strip()
     if not text:
         return None
@@ -168,9 +167,9 @@ def _int_or_none(text: str | None, *, bad: int = -1) -> int | None:
 def task_new():
     form = TaskForm()
     _task_form_choices(form)
-    supervisor = ts.is_supervisor(current_user)
+    supervisor = rules.is_supervisor(current_user)
     if request.method == "GET":
-        person = _person(request.args.get("person"))
+        person = person_by_ref(request.args.get("person"))
         task_type = request.args.get("type", "")
         form.person_ref.data = person.ref if person else (request.args.get("person") or "")[:64]
         form.task_type.data = task_type if task_type in TASK_TYPES else ""
@@ -195,11 +194,11 @@ def task_new():
             due_time=form.due_time.data,
             priority=form.priority.data,
             detail=form.detail.data,
-            owner_id=_int_or_none(form.owner.data) if supervisor else current_user.id,
-            team_id=_int_or_none(form.team.data) if supervisor else None,
+            owner_id=int_or_none(form.owner.data) if supervisor else current_user.id,
+            team_id=int_or_none(form.team.data) if supervisor else None,
             order_ref=form.order_ref.data,
             breach_ref=form.breach_ref.data,
-            meeting_id=_int_or_none(form.meeting_id.data),
+            meeting_id=int_or_none(form.meeting_id.data),
             referral_ref=form.referral_ref.data,
         )
         try:
@@ -213,7 +212,7 @@ def task_new():
                     url_for("tasking.meeting", meeting_id=task.meeting_id, _anchor=f"item-{task.person_id}")
                 )
             return redirect(url_for("tasking.task_view", task_id=task.id))
-    person = _person(form.person_ref.data)
+    person = person_by_ref(form.person_ref.data)
     return render_template("tasking/task_form.html", form=form, task=None, supervisor=supervisor, person=person), 400
 
 
@@ -238,7 +237,7 @@ def _conflict(exc: ts.TaskConflict, form):
 @roles_required(*WORKERS)
 def task_edit(task_id):
     task = _task_or_404(task_id)
-    if not ts.can_edit(current_user, task):
+    if not rules.can_edit(current_user, task):
         abort(403)
     form = TaskEditForm()
     if request.method == "GET":
@@ -247,7 +246,7 @@ def task_edit(task_id):
         form.due_on.data, form.due_time.data = local_due.date(), local_due.time().replace(second=0, microsecond=0)
         form.version_id.data = task.version_id
         return render_template(
-            "tasking/task_form.html", form=form, task=task, supervisor=ts.is_supervisor(current_user)
+            "tasking/task_form.html", form=form, task=task, supervisor=rules.is_supervisor(current_user)
         )
     conflict, status = NO_CONFLICT, 400
     if form.validate_on_submit():
@@ -260,7 +259,7 @@ def task_edit(task_id):
             task, conflict, status = exc.task, _conflict(exc, form), 409
         except ts.TaskRefused as exc:
             return _render_task(task, status=409, refusal=exc.message)
-        except ts.NotAllowed:
+        except rules.NotAllowed:
             abort(403)
         except ValidationFailed as exc:
             show_errors(form, exc.errors)
@@ -272,7 +271,7 @@ def task_edit(task_id):
             "tasking/task_form.html",
             form=form,
             task=task,
-            supervisor=ts.is_supervisor(current_user),
+            supervisor=rules.is_supervisor(current_user),
             conflicted=conflict is not NO_CONFLICT,
             conflict=None if conflict is NO_CONFLICT else conflict,
             field_labels=ts.FIELD_LABELS,
@@ -284,7 +283,7 @@ def task_edit(task_id):
 def _button_action(task_id: int, action, success: str):
     """A one-button action (start, take, bring back): conflicts and refusals show on the task page."""
     task = _task_or_404(task_id)
-    form = VersionForm(prefix=_prefix(task))
+    form = VersionForm(prefix=form_prefix(task))
     if not form.validate_on_submit():
         abort(400)
     try:
@@ -293,7 +292,7 @@ def _button_action(task_id: int, action, success: str):
         return _render_task(exc.task, status=409, conflict=exc.change)
     except ts.TaskRefused as exc:
         return _render_task(task, status=409, refusal=exc.message)
-    except ts.NotAllowed:
+    except rules.NotAllowed:
         abort(403)
     flash(success, "success")
     return redirect(_after(form, task))
@@ -336,7 +335,7 @@ def _form_page(template: str, task, form, *, status=200, conflict=NO_CONFLICT):
             conflicted=conflict is not NO_CONFLICT,
             conflict=None if conflict is NO_CONFLICT else conflict,
             field_labels=ts.FIELD_LABELS,
-            overdue=ts.is_overdue(task),
+            overdue=rules.is_overdue(task),
         ),
         status,
     )
@@ -348,11 +347,11 @@ def _form_action(task_id: int, form_class, template: str, action, success: str, 
     task = _task_or_404(task_id)
     if not guard(current_user, task):
         abort(403)
-    form = form_class(prefix=_prefix(task))
+    form = form_class(prefix=form_prefix(task))
     if request.method == "GET":
         form.version_id.data = task.version_id
         form.next.data = safe_next(request.args.get("next")) or ""
-        if task.status in ts.FINAL_STATUSES:
+        if task.status in rules.FINAL_STATUSES:
             return _render_task(task, status=409, refusal=f"This task is already {TASK_STATUSES[task.status].lower()}.")
         return _form_page(template, task, form)
     if not form.validate_on_submit():
@@ -363,7 +362,7 @@ def _form_action(task_id: int, form_class, template: str, action, success: str, 
         return _form_page(template, exc.task, form, status=409, conflict=_conflict(exc, form))
     except ts.TaskRefused as exc:
         return _render_task(task, status=409, refusal=exc.message)
-    except ts.NotAllowed:
+    except rules.NotAllowed:
         abort(403)
     except ValidationFailed as exc:
         show_errors(form, exc.errors)
@@ -388,7 +387,7 @@ def task_complete(task_id):
             user=current_user,
         ),
         "Task done and its outcome recorded.",
-        guard=ts.can_work,
+        guard=rules.can_work,
     )
 
 
@@ -403,7 +402,7 @@ def task_cancel(task_id):
             task, "cancelled", note=form.note.data, expected_version=form_version(form.version_id), user=current_user
         ),
         "Task cancelled.",
-        guard=ts.can_edit,
+        guard=rules.can_edit,
     )
 
 
@@ -423,7 +422,7 @@ def task_defer(task_id):
             user=current_user,
         ),
         "Task put aside.",
-        guard=ts.can_work,
+        guard=rules.can_work,
     )
 
 
@@ -437,7 +436,7 @@ def task_reassign(task_id):
         return _render_task(task, status=400, reassign=form)
     try:
         diff = ts.reassign(
-            task, _int_or_none(form.owner.data), expected_version=form_version(form.version_id), user=current_user
+            task, int_or_none(form.owner.data), expected_version=form_version(form.version_id), user=current_user
         )
     except ts.TaskConflict as exc:
         form.version_id.data = exc.task.version_id
@@ -455,99 +454,4 @@ def task_reassign(task_id):
 # ---- My tasks and the board ---------------------------------------------------------------------
 
 
-@bp.route("/tasks/mine")
-@roles_required(*WORKERS)
-def my_tasks():
-    mine = ts.my_tasks(current_user)
-    tasks = [
-        *mine.overdue,
-        *mine.due_today,
-        *mine.upcoming,
-        *mine.put_aside,
-        *mine.team_unallocated,
-    ]
-    forms = {
-        t.id: {
-            "complete": CompleteForm(prefix=_prefix(t), formdata=None, data={"version_id": t.version_id}),
-            "button": VersionForm(prefix=_prefix(t), formdata=None, data={"version_id": t.version_id}),
-        }
-        for t in tasks
-    }
-    return render_template("tasking/my_tasks.html", mine=mine, forms=forms, now_next=url_for("tasking.my_tasks"))
-
-
-@bp.route("/tasks/board")
-@roles_required(*BOARD_READERS)
-def board():
-    owners = ts.task_owners()
-    form = BoardFilterForm(request.args)
-    form.team.choices = id_choices(ts.teams(), blank="All teams")
-    form.owner.choices = board_owner_choices(owners)
-    if not request.args and current_user.team_id:
-        form.team.data = str(current_user.team_id)  # a supervisor's own team first
-    raw_page = request.args.get("page", "1")
-    page_ok = raw_page.isdigit() and 0 < int(raw_page) < 100000
-    if (request.args and not form.validate()) or not page_ok:
-        if not page_ok:
-            form.form_errors.append("The page number must be a whole number from 1.")
-        return render_template("tasking/board.html", form=form, result=None, forms={}, args={}), 400
-    filters = ts.BoardFilters(
-        team_id=_int_or_none(form.team.data),
-        owner=form.owner.data or None,
-        task_type=form.task_type.data or None,
-        status=form.status.data or "active",
-        overdue=bool(form.overdue.data),
-    )
-    result = ts.board(filters, page=int(raw_page), per_page=current_app.config["PAGE_SIZE"], user=current_user)
-    forms = {}
-    if ts.is_supervisor(current_user):
-        choices = owner_choices(owners, blank="Not allocated (the team's to take)")
-        for group in result.groups:
-            for t in group.tasks:
-                f = ReassignForm(
-                    prefix=f"r{t.id}",
-                    formdata=None,
-                    data={"version_id": t.version_id, "owner": str(t.owner_id or ""), "next": request.full_path},
-                )
-                f.owner.choices = choices
-                forms[t.id] = f
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    if not request.args and current_user.team_id:
-        args["team"] = str(current_user.team_id)
-    return render_template("tasking/board.html", form=form, result=result, forms=forms, args=args)
-
-
 # ---- hidden-harm visits -------------------------------------------------------------------------
-
-
-@bp.route("/hidden-harm")
-@roles_required(*READERS)
-def hidden_harm():
-    rows = ts.hidden_harm_list(user=current_user)
-    return render_template(
-        "tasking/hidden_harm.html", rows=rows, form=VersionForm(), window_days=ts.HIDDEN_HARM_VISIT_DAYS
-    )
-
-
-@bp.route("/hidden-harm/visits", methods=["POST"])
-@roles_required(*WORKERS)
-def hidden_harm_visit():
-    form = VersionForm()
-    ref = (request.form.get("person_ref") or "").strip()
-    if not form.validate_on_submit():
-        abort(400)
-    person = _person(ref)
-    if person is None:
-        flash("No person has that reference, so no visit was raised.", "danger")
-        rows = ts.hidden_harm_list(user=current_user)
-        return render_template(
-            "tasking/hidden_harm.html", rows=rows, form=VersionForm(), window_days=ts.HIDDEN_HARM_VISIT_DAYS
-        ), 400
-    task, created = ts.raise_hidden_harm_visit(person, user=current_user)
-    if created:
-        holder = task.owner.display_name if task.owner else f"the {task.team.name} team to allocate"
-        due = task.due_at.astimezone(local_zone())
-        flash(f"Visit raised for {person.full_name}, due {due:%d %b %Y}, for {holder}.", "success")
-    else:
-        flash(f"A visit for {person.full_name} is already open (task {task.id}).", "info")
-    return redirect(url_for("tasking.hidden_harm"))

@@ -14,14 +14,13 @@ Who may do what (also written in docs/decisions.md):
 """
 
 import functools
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import signals
 from app.alerts.services import raise_alert
 from app.audit import services as audit
 from app.audit.models import AuditEntry
@@ -30,7 +29,6 @@ from app.auth.models import Team, User, user_roles
 from app.base import (
     EditConflict,
     ValidationFailed,
-    id_list,
     local_date,
     local_time,
     local_today,
@@ -40,22 +38,21 @@ from app.base import (
 )
 from app.catalogue import TASK_DEFERRALS, TASK_OUTCOMES, TASK_PRIORITIES, TASK_STATUSES, TASK_TYPES
 from app.extensions import db
-from app.network import graph as network
-from app.network import services as network_services
 from app.offenders.models import Person
 from app.orders.models import Breach, Order
 from app.tasking.models import Task, TaskingMeeting
+from app.tasking.tasks.rules import (
+    FINAL_STATUSES,
+    TASK_OWNER_ROLES,
+    TRANSITIONS,
+    _require,
+    can_edit,
+    can_take,
+    can_work,
+    is_supervisor,
+)
 
-OPEN_STATUSES = ("open", "in_progress")
-FINAL_STATUSES = ("done", "cancelled")
 # open -> in_progress -> done | cancelled; open may go straight to done or cancelled.
-TRANSITIONS = {
-    "open": ("in_progress", "done", "cancelled"),
-    "in_progress": ("done", "cancelled"),
-    "done": (),
-    "cancelled": (),
-}
-TASK_OWNER_ROLES = ("officer", "supervisor")
 MAX_TITLE = 200
 MAX_DETAIL = 5000
 MAX_NOTE = 2000
@@ -67,9 +64,6 @@ DEFERRAL_MAX_DAYS = 90
 # A deferral other than a snooze still comes back on its own, so nothing is put aside for good.
 DEFAULT_DEFERRAL_DAYS = {"action_elsewhere": 14, "data_wrong": 7}
 # A repeat victim needs a hidden-harm visit if none was completed within this many days.
-HIDDEN_HARM_VISIT_DAYS = 90
-HIDDEN_HARM_DUE_DAYS = 7
-RECENT_DONE_DAYS = 7
 
 
 class TaskConflict(EditConflict):
@@ -92,63 +86,7 @@ class TaskRefused(Exception):
         self.message = message
 
 
-class NotAllowed(PermissionError):
-    """The user's roles or relation to the task do not allow this."""
-
-
 # ---- who may do what ----------------------------------------------------------------------------
-
-
-def is_supervisor(user: User) -> bool:
-    return user.has_any_role("supervisor")
-
-
-def can_see(user: User, task: Task) -> bool:
-    if user.has_any_role("supervisor", "analyst"):
-        return True
-    if not user.has_any_role("officer"):
-        return False
-    return task.owner_id == user.id or (
-        task.owner_id is None and user.team_id is not None and task.team_id == user.team_id
-    )
-
-
-def can_work(user: User, task: Task) -> bool:
-    """Start, complete, defer, resume: the task's holder, or a supervisor."""
-    return is_supervisor(user) or (user.has_any_role("officer") and task.owner_id == user.id)
-
-
-def can_edit(user: User, task: Task) -> bool:
-    """Change the task itself or cancel it: a supervisor, or an officer on a task they set themselves."""
-    return is_supervisor(user) or (
-        user.has_any_role("officer") and task.owner_id == user.id and task.created_by_id == user.id
-    )
-
-
-def can_take(user: User, task: Task) -> bool:
-    return (
-        task.owner_id is None
-        and task.status in OPEN_STATUSES
-        and user.has_any_role("officer", "supervisor")
-        and (is_supervisor(user) or (user.team_id is not None and task.team_id == user.team_id))
-    )
-
-
-def visible_clause(user: User):
-    """The SQL condition for the tasks this user may see (see the module docstring)."""
-    if user.has_any_role("supervisor", "analyst"):
-        return sa.true()
-    if not user.has_any_role("officer"):
-        return sa.false()
-    mine = Task.owner_id == user.id
-    if user.team_id is None:
-        return mine
-    return sa.or_(mine, sa.and_(Task.owner_id.is_(None), Task.team_id == user.team_id))
-
-
-def _require(allowed: bool, message: str) -> None:
-    if not allowed:
-        raise NotAllowed(message)
 
 
 # ---- reading ------------------------------------------------------------------------------------
@@ -160,30 +98,6 @@ def get_task(task_id: int) -> Task | None:
         .where(Task.id == task_id)
         .options(joinedload(Task.person), joinedload(Task.owner), joinedload(Task.team), joinedload(Task.created_by))
     )
-
-
-def is_deferred(task: Task, today: date | None = None) -> bool:
-    today = today or local_today()
-    return task.status in OPEN_STATUSES and task.deferred_until is not None and task.deferred_until > today
-
-
-def is_overdue(task: Task, now: datetime | None = None) -> bool:
-    """Open, past its due time, and not put aside (the same rule as the overdue-task alerts)."""
-    now = now or utcnow()
-    return task.status in OPEN_STATUSES and task.due_at < now and not is_deferred(task, local_date(now))
-
-
-def overdue_clause(now: datetime):
-    today = local_date(now)
-    return sa.and_(
-        Task.status.in_(OPEN_STATUSES),
-        Task.due_at < now,
-        sa.or_(Task.deferred_until.is_(None), Task.deferred_until <= today),
-    )
-
-
-def deferred_clause(today: date):
-    return sa.and_(Task.status.in_(OPEN_STATUSES), Task.deferred_until.is_not(None), Task.deferred_until > today)
 
 
 def task_owners() -> list[User]:
@@ -705,555 +619,13 @@ def resume(task: Task, *, expected_version: int, user: User) -> dict:
 # ---- My tasks -----------------------------------------------------------------------------------
 
 
-@dataclass
-class MyTasks:
-    overdue: list[Task] = field(default_factory=list)
-    due_today: list[Task] = field(default_factory=list)
-    upcoming: list[Task] = field(default_factory=list)
-    put_aside: list[Task] = field(default_factory=list)
-    team_unallocated: list[Task] = field(default_factory=list)
-    recently_done: list[Task] = field(default_factory=list)
-
-    @property
-    def open_count(self) -> int:
-        return len(self.overdue) + len(self.due_today) + len(self.upcoming) + len(self.put_aside)
-
-
-def my_tasks(user: User, *, now: datetime | None = None) -> MyTasks:
-    """The user's open tasks as overdue / due today / upcoming / put aside, their team's tasks that
-    nobody holds, and what they finished in the last week. The viewing is audited."""
-    now = now or utcnow()
-    today = local_date(now)
-    result = MyTasks()
-    load = (joinedload(Task.person), joinedload(Task.team))
-    mine = db.session.scalars(
-        sa.select(Task)
-        .where(Task.owner_id == user.id, Task.status.in_(OPEN_STATUSES))
-        .options(*load)
-        .order_by(Task.due_at, Task.id)
-    )
-    for task in mine:
-        if is_deferred(task, today):
-            result.put_aside.append(task)
-        elif task.due_at < now:
-            result.overdue.append(task)
-        elif local_date(task.due_at) == today:
-            result.due_today.append(task)
-        else:
-            result.upcoming.append(task)
-    if user.team_id is not None and user.has_any_role("officer", "supervisor"):
-        result.team_unallocated = list(
-            db.session.scalars(
-                sa.select(Task)
-                .where(Task.owner_id.is_(None), Task.team_id == user.team_id, Task.status.in_(OPEN_STATUSES))
-                .options(*load)
-                .order_by(Task.due_at, Task.id)
-            )
-        )
-    result.recently_done = list(
-        db.session.scalars(
-            sa.select(Task)
-            .where(
-                Task.owner_id == user.id,
-                Task.status == "done",
-                Task.completed_at >= now - timedelta(days=RECENT_DONE_DAYS),
-            )
-            .options(*load)
-            .order_by(Task.completed_at.desc(), Task.id.desc())
-        )
-    )
-    audit.record(
-        "view",
-        f"viewed My tasks ({result.open_count} open, {len(result.team_unallocated)} for the team)",
-        object_type="task",
-        actor=Actor.of(user),
-    )
-    db.session.commit()
-    return result
-
-
 # ---- the board ----------------------------------------------------------------------------------
-
-BOARD_STATUSES = {
-    "active": "Open or in progress",
-    "open": "Open",
-    "in_progress": "In progress",
-    "done": "Done",
-    "cancelled": "Cancelled",
-    "all": "Any status",
-}
-UNALLOCATED = "none"
-WORKLOAD_DONE_DAYS = 28
-
-
-@dataclass
-class BoardFilters:
-    team_id: int | None = None
-    owner: str | None = None  # a user id as text, or UNALLOCATED
-    task_type: str | None = None
-    status: str = "active"
-    overdue: bool = False
-
-    def describe(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if v not in (None, "", False)}
-
-
-@dataclass
-class Workload:
-    owner: User | None
-    team: Team | None  # for the "not allocated" row: which team's pool
-    open: int = 0
-    in_progress: int = 0
-    overdue: int = 0
-    put_aside: int = 0
-    done_recently: int = 0
-
-    @property
-    def active(self) -> int:
-        return self.open + self.in_progress
-
-
-@dataclass
-class BoardGroup:
-    owner: User | None
-    tasks: list[Task]
-
-
-@dataclass
-class Board:
-    workload: list[Workload]
-    groups: list[BoardGroup]
-    total: int
-    page: int
-    pages: int
-    now: datetime
-
-
-def _board_query(filters: BoardFilters, now: datetime, *, with_status: bool = True):
-    query = sa.select(Task)
-    if filters.team_id is not None:
-        query = query.where(Task.team_id == filters.team_id)
-    if filters.owner == UNALLOCATED:
-        query = query.where(Task.owner_id.is_(None))
-    elif filters.owner:
-        query = query.where(Task.owner_id == int(filters.owner))
-    if filters.task_type:
-        query = query.where(Task.task_type == filters.task_type)
-    if with_status:
-        if filters.status == "active":
-            query = query.where(Task.status.in_(OPEN_STATUSES))
-        elif filters.status in TASK_STATUSES:
-            query = query.where(Task.status == filters.status)
-        if filters.overdue:
-            query = query.where(overdue_clause(now))
-    return query
-
-
-def workload(filters: BoardFilters, now: datetime) -> list[Workload]:
-    """Per holder (and one row per team for unallocated tasks): open, in progress, overdue, put aside,
-    and done in the last four weeks. Team, officer and type filters apply; status filters do not."""
-    today = local_date(now)
-    base = _board_query(filters, now, with_status=False).subquery()
-    t = sa.orm.aliased(Task, base)
-    overdue = sa.and_(
-        t.status.in_(OPEN_STATUSES), t.due_at < now, sa.or_(t.deferred_until.is_(None), t.deferred_until <= today)
-    )
-    put_aside = sa.and_(t.status.in_(OPEN_STATUSES), t.deferred_until.is_not(None), t.deferred_until > today)
-
-    def count(condition):
-        return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
-
-    rows = db.session.execute(
-        sa.select(
-            t.owner_id,
-            t.team_id,
-            count(t.status == "open"),
-            count(t.status == "in_progress"),
-            count(overdue),
-            count(put_aside),
-            count(sa.and_(t.status == "done", t.completed_at >= now - timedelta(days=WORKLOAD_DONE_DAYS))),
-        ).group_by(t.owner_id, t.team_id)
-    ).all()
-    users = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_({r[0] for r in rows if r[0]})))}
-    team_rows = {
-        tm.id: tm for tm in db.session.scalars(sa.select(Team).where(Team.id.in_({r[1] for r in rows if r[1]})))
-    }
-    # A holder's tasks are counted together whatever their team; unallocated ones per team pool.
-    by_key: dict[tuple, Workload] = {}
-    for owner_id, team_id, o, ip, od, pa, dr in rows:
-        key = ("user", owner_id) if owner_id else ("team", team_id)
-        row = by_key.setdefault(
-            key, Workload(owner=users.get(owner_id), team=None if owner_id else team_rows.get(team_id))
-        )
-        row.open += int(o)
-        row.in_progress += int(ip)
-        row.overdue += int(od)
-        row.put_aside += int(pa)
-        row.done_recently += int(dr)
-    out = [w for w in by_key.values() if w.active or w.done_recently]
-    return sorted(
-        out,
-        key=lambda w: (
-            w.owner is None,
-            (w.owner.display_name.lower() if w.owner else (w.team.name.lower() if w.team else "")),
-        ),
-    )
-
-
-def board(
-    filters: BoardFilters, *, page: int = 1, per_page: int = 50, user: User, now: datetime | None = None
-) -> Board:
-    """The supervisors' board: workload per officer and the tasks grouped by holder (one page).
-
-    Within a holder, overdue tasks first, then by due time. The search is audited.
-    """
-    now = now or utcnow()
-    query = _board_query(filters, now)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    pages = max(1, -(-total // per_page))
-    page = min(max(page, 1), pages)
-    holder_name = sa.select(User.display_name).where(User.id == Task.owner_id).correlate(Task).scalar_subquery()
-    tasks = list(
-        db.session.scalars(
-            query.options(joinedload(Task.person), joinedload(Task.owner), joinedload(Task.team))
-            .order_by(
-                Task.owner_id.is_(None),
-                sa.func.lower(sa.func.coalesce(holder_name, "")),
-                Task.owner_id,
-                sa.case((overdue_clause(now), 0), else_=1),
-                Task.due_at,
-                Task.id,
-            )
-            .limit(per_page)
-            .offset((page - 1) * per_page)
-        )
-    )
-    groups: list[BoardGroup] = []
-    for task in tasks:
-        if groups and groups[-1].owner is task.owner:
-            groups[-1].tasks.append(task)
-        else:
-            groups.append(BoardGroup(task.owner, [task]))
-    result = Board(workload=workload(filters, now), groups=groups, total=total, page=page, pages=pages, now=now)
-    audit.record(
-        "search",
-        f"viewed the task board ({total} tasks)",
-        object_type="task",
-        data={"filters": filters.describe(), "page": page, "found": total},
-        actor=Actor.of(user),
-    )
-    db.session.commit()
-    return result
 
 
 # ---- hidden-harm visits -------------------------------------------------------------------------
 
 
-@dataclass
-class HiddenHarmRow:
-    person: Person
-    finding: network.RepeatVictim
-    last_visit: Task | None  # the latest completed visit, older than the window
-    open_visit: Task | None  # a visit already raised and not yet done
-
-
-def hidden_harm_list(*, user: User, as_of: date | None = None) -> list[HiddenHarmRow]:
-    """Repeat victims (network.repeat_victims) with no hidden-harm visit completed in the last
-    HIDDEN_HARM_VISIT_DAYS days, most harmed first. Naming victims, the consultation is audited."""
-    as_of = as_of or local_today()
-    events = network_services.load_events(db.session, as_of=as_of)
-    found = network.repeat_victims(events, as_of)
-    rows: list[HiddenHarmRow] = []
-    if found:
-        ids = sorted(found)
-        since = local_time(as_of - timedelta(days=HIDDEN_HARM_VISIT_DAYS), time(0, 0))
-        visits: dict[int, list[Task]] = {}
-        people: dict[int, Person] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            for task in db.session.scalars(
-                sa.select(Task)
-                .where(Task.task_type == "hidden_harm_visit", Task.person_id.in_(chunk))
-                .where(Task.status.in_((*OPEN_STATUSES, "done")))
-                .order_by(Task.id)
-            ):
-                visits.setdefault(task.person_id, []).append(task)
-            people.update({p.id: p for p in db.session.scalars(sa.select(Person).where(Person.id.in_(chunk)))})
-        for victim_id in ids:
-            tasks = visits.get(victim_id, [])
-            done = [t for t in tasks if t.status == "done" and t.completed_at is not None]
-            if any(t.completed_at >= since for t in done):
-                continue
-            rows.append(
-                HiddenHarmRow(
-                    person=people[victim_id],
-                    finding=found[victim_id],
-                    last_visit=max(done, key=lambda t: t.completed_at) if done else None,
-                    open_visit=next((t for t in tasks if t.status in OPEN_STATUSES), None),
-                )
-            )
-        rows.sort(key=lambda r: (-len(r.finding.suspects), -r.finding.recent_events, r.person.ref))
-    audit.record(
-        "view",
-        f"viewed repeat victims without a recent hidden-harm visit ({len(rows)})",
-        object_type="hidden_harm",
-        data={"as_of": as_of, "window_days": HIDDEN_HARM_VISIT_DAYS, "results": len(rows)},
-        actor=Actor.of(user),
-    )
-    db.session.commit()
-    return rows
-
-
-def raise_hidden_harm_visit(person: Person, *, user: User) -> tuple[Task, bool]:
-    """Raise a DALO visit for a repeat victim: held by the officer who raises it, or the team's to
-    allocate when a supervisor does. One open visit per person: an open one is returned instead."""
-    held = db.session.scalar(
-        sa.select(Task)
-        .where(Task.task_type == "hidden_harm_visit", Task.person_id == person.id, Task.status.in_(OPEN_STATUSES))
-        .order_by(Task.id)
-        .limit(1)
-    )
-    if held is not None:
-        return held, False
-    own = not is_supervisor(user) or user.team_id is None
-    task = create_task(
-        TaskInput(
-            task_type="hidden_harm_visit",
-            title=f"Hidden-harm visit to {person.full_name}",
-            detail=(
-                "Repeat victim with no hidden-harm visit in the last "
-                f"{HIDDEN_HARM_VISIT_DAYS} days. Visit, check the safety of the household and any children, "
-                "and record what was found."
-            ),
-            person_ref=person.ref,
-            due_on=local_today() + timedelta(days=HIDDEN_HARM_DUE_DAYS),
-            priority="normal",
-            owner_id=user.id if own else None,
-            team_id=user.team_id,
-        ),
-        user=user,
-    )
-    return task, True
-
-
 # ---- for other pages ----------------------------------------------------------------------------
 
 
-def open_tasks_of(person_ids: list[int]) -> dict[int, list[Task]]:
-    """{person_id: their open tasks, soonest due first}."""
-    out: dict[int, list[Task]] = {}
-    for start in range(0, len(person_ids), 500):
-        chunk = person_ids[start : start + 500]
-        for task in db.session.scalars(
-            sa.select(Task)
-            .where(Task.person_id.in_(chunk), Task.status.in_(OPEN_STATUSES))
-            .options(joinedload(Task.owner), joinedload(Task.team))
-            .order_by(Task.due_at, Task.id)
-        ):
-            out.setdefault(task.person_id, []).append(task)
-    return out
-
-
-def tasks_of(person: Person) -> list[Task]:
-    return list(
-        db.session.scalars(
-            sa.select(Task)
-            .where(Task.person_id == person.id)
-            .options(joinedload(Task.owner), joinedload(Task.team))
-            .order_by(Task.created_at.desc(), Task.id.desc())
-        ).unique()
-    )
-
-
-def raise_overdue_task_alerts(as_of: datetime, *, actor: Actor) -> int:
-    """One alert to the owner (or the team's supervisors) for each open task past its due time."""
-    tasks = db.session.scalars(
-        sa.select(Task)
-        .where(Task.status.in_(OPEN_STATUSES), Task.due_at < as_of)
-        .where(sa.or_(Task.deferred_until.is_(None), Task.deferred_until <= as_of.date()))
-    ).all()
-    raised = 0
-    for task in tasks:
-        raised += (
-            raise_alert(
-                kind="task_overdue",
-                object_type="task",
-                object_ref=str(task.id),
-                due_on=task.due_at.date(),
-                message=f"Task overdue since {task.due_at:%d %b %Y %H:%M}: {task.title}",
-                user_id=task.owner_id,
-                team_id=task.team_id,
-                role=None if task.owner_id else "supervisor",
-            )
-            is not None
-        )
-    audit.record("create", f"{raised} overdue-task alert(s) raised", object_type="alert", actor=actor)
-    db.session.commit()
-    return raised
-
-
 # ---- tasks other parts ask for (app.signals): breaches, orders about to end ---------------------
-
-ENFORCEMENT_HOURS_CRIMINAL = 24
-ENFORCEMENT_HOURS_CIVIL = 72
-
-
-def raise_breach_task(breach: Breach, *, user: User) -> Task:
-    """The enforcement task of a breach just logged (decisions.md #18): the logging officer's
-    team's, unallocated, due in 24 hours for a criminal breach and 72 hours otherwise."""
-    order = breach.order
-    subject = order.subject
-    criminal = order.type.breach_is_criminal
-    hours = ENFORCEMENT_HOURS_CRIMINAL if criminal else ENFORCEMENT_HOURS_CIVIL
-    numbers = ", ".join(str(c.number) for c in breach.conditions)
-    task = Task(
-        task_type="breach_enforcement",
-        title=f"Enforce breach {breach.ref} of {order.type.label} {order.ref} by {subject.full_name}",
-        detail=(
-            f"{'Criminal' if criminal else 'Civil'} breach of condition{'s' if len(breach.conditions) > 1 else ''} "
-            f"{numbers} at {breach.occurred_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC. "
-            f"Arrested at the time: {'yes' if breach.arrested else 'no'}. {breach.narrative}"
-        ),
-        person_id=subject.id,
-        breach_id=breach.id,
-        order_id=order.id,
-        # The team's task, not the logging officer's: the supervisor allocates work, and the
-        # deadline must not depend on one officer's shift. Without a team, the officer holds it
-        # so that the task is never nobody's.
-        team_id=user.team_id,
-        owner_id=None if user.team_id else user.id,
-        due_at=breach.logged_at + timedelta(hours=hours),
-        priority="high" if criminal else "normal",
-        status="open",
-        created_by_id=user.id,
-        version_id=1,
-    )
-    db.session.add(task)
-    db.session.flush()
-    audit.record(
-        "create",
-        f"raised breach-enforcement task {task.id} for breach {breach.ref}, due {task.due_at:%Y-%m-%d %H:%M} UTC",
-        object_type="task",
-        object_ref=str(task.id),
-        data={"breach_ref": breach.ref, "team_id": task.team_id, "owner_id": task.owner_id, "due_at": task.due_at},
-        actor=Actor.of(user),
-    )
-    return task
-
-
-def tasks_about(kind: str, ids: list[int], *, task_type: str | None = None, open_only: bool = False):
-    """{breach or order id: [its tasks, oldest first]}, optionally of one type or open only."""
-    column = {"breach": Task.breach_id, "order": Task.order_id}[kind]
-    if not ids:
-        return {}
-    query = sa.select(Task).where(column.in_(ids)).order_by(Task.id)
-    if task_type is not None:
-        query = query.where(Task.task_type == task_type)
-    if open_only:
-        query = query.where(Task.status.in_(OPEN_STATUSES))
-    found: dict[int, list[Task]] = {}
-    for task in db.session.scalars(query):
-        found.setdefault(task.breach_id if kind == "breach" else task.order_id, []).append(task)
-    return found
-
-
-def open_application_tasks(order_ids: list[int]) -> dict[int, Task]:
-    """The open order-application task of each order, if one has been raised."""
-    if not order_ids:
-        return {}
-    tasks = db.session.scalars(
-        sa.select(Task)
-        .where(
-            Task.order_id.in_(order_ids),
-            Task.task_type == "order_application",
-            Task.status.in_(("open", "in_progress")),
-        )
-        .order_by(Task.id)
-    )
-    return {task.order_id: task for task in tasks}
-
-
-def application_due_at(order: Order, now: datetime | None = None) -> datetime:
-    """By 17:00 UK time the day before the order ends, so a new order can be in place in time."""
-    now = now or utcnow()
-    due = local_time(order.ends_on - timedelta(days=1), time(17, 0)).astimezone(now.tzinfo)
-    return max(due, now + timedelta(hours=4))
-
-
-def raise_application_task(order: Order, *, user: User) -> tuple[Task, bool]:
-    """Raise an "apply for a new order" task for an order about to end; one open task per order."""
-    held = open_application_tasks([order.id]).get(order.id)
-    if held is not None:
-        return held, False
-    task = Task(
-        task_type="order_application",
-        title=f"Apply for a new order: {order.type.label} {order.ref} ends {order.ends_on:%d %b %Y}",
-        detail=(
-            f"The {order.type.label} protecting "
-            + ", ".join(p.full_name for p in order.protected_persons)
-            + f" from {order.subject.full_name} ends on {order.ends_on:%d %b %Y}. Consider applying for a new"
-            " order (for example a DAPO) so that protection does not lapse."
-        ),
-        person_id=order.subject_id,
-        order_id=order.id,
-        team_id=user.team_id,
-        # With no team, the supervisor who raised it holds it, so it is never nobody's task.
-        owner_id=None if user.team_id else user.id,
-        due_at=application_due_at(order),
-        priority="high",
-        status="open",
-        created_by_id=user.id,
-        version_id=1,
-    )
-    db.session.add(task)
-    db.session.flush()
-    audit.record(
-        "create",
-        f"raised order-application task {task.id} for order {order.ref} (ends {order.ends_on.isoformat()})",
-        object_type="task",
-        object_ref=str(task.id),
-        data={"order_ref": order.ref, "due_at": task.due_at, "team_id": task.team_id, "owner_id": task.owner_id},
-        actor=Actor.of(user),
-    )
-    db.session.commit()
-    return task, True
-
-
-def open_task_counts(person_ids: list[int]) -> dict[int, int]:
-    """{person id: number of open tasks about them}, in chunks (a full target list is thousands)."""
-    counts: dict[int, int] = {}
-    for start in range(0, len(person_ids), 5000):
-        chunk = person_ids[start : start + 5000]
-        counts.update(
-            db.session.execute(
-                sa.select(Task.person_id, sa.func.count())
-                .where(Task.person_id.in_(id_list("people", chunk)), Task.status.in_(OPEN_STATUSES))
-                .group_by(Task.person_id)
-            ).all()
-        )
-    return counts
-
-
-def _on_breach_logged(breach: Breach, *, user: User, **_) -> Task:
-    return raise_breach_task(breach, user=user)
-
-
-def _on_order_application_wanted(order: Order, *, user: User, **_) -> tuple[Task, bool]:
-    return raise_application_task(order, user=user)
-
-
-def _on_tasks_wanted(kind: str, *, ids: list[int], task_type: str | None = None, open_only: bool = False, **_):
-    return tasks_about(kind, ids, task_type=task_type, open_only=open_only)
-
-
-def _on_open_tasks_counted(person_ids: list[int], **_) -> dict[int, int]:
-    return open_task_counts(person_ids)
-
-
-def connect_signals() -> None:
-    """Answer the other parts' requests for tasks (app.signals); called when the app is built.
-    Connecting the same function again changes nothing, so building several apps is safe."""
-    signals.breach_logged.connect(_on_breach_logged)
-    signals.order_application_wanted.connect(_on_order_application_wanted)
-    signals.tasks_wanted.connect(_on_tasks_wanted)
-    signals.open_tasks_counted.connect(_on_open_tasks_counted)

@@ -1,0 +1,334 @@
+"""The target list page and its CSV export: the latest full run read back, filtered, explained."""
+
+import csv
+import io
+from dataclasses import asdict, dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from app import signals
+from app.audit import services as audit
+from app.audit.models import AuditEntry
+from app.audit.services import Actor
+from app.auth.models import User
+from app.catalogue import LeverType, labels
+from app.extensions import db
+from app.offenders.models import Person
+from app.ranking import scoring
+from app.ranking.models import ScoreRow, ScoreRun, ScoringModel
+from app.ranking.services import latest_full_run
+from app.web import csv_cell
+
+TARGET_PAGE_SIZES = (25, 50, 100, 200)
+
+
+FLAG_LABELS = {
+    "serial": "Serial perpetrator",
+    "escalating": "Escalating",
+    "high_risk": "High-risk event (DASH)",
+    "active_order": "Order in force",
+    "recent_breach": "Recent breach",
+}
+
+
+@dataclass(frozen=True)
+class TargetFilters:
+    """Server-side filters of the target list; empty values filter nothing."""
+
+    district: str | None = None
+    flag: str | None = None
+    lever: str | None = None
+
+    def as_dict(self) -> dict:
+        return {name: value for name, value in asdict(self).items() if value}
+
+
+@dataclass(frozen=True)
+class Movement:
+    """Where a person stands against the previous full run: up N, down N, no change, new."""
+
+    kind: str  # up, down, same, new, or first (there is no previous run to compare with)
+    places: int = 0
+
+    @property
+    def text(self) -> str:
+        if self.kind in ("up", "down"):
+            return f"{self.kind.capitalize()} {self.places}"
+        return {"same": "No change", "new": "New", "first": "First run"}[self.kind]
+
+
+def movement(position: int | None, previous_position: int | None, has_previous_run: bool) -> Movement:
+    if not has_previous_run:
+        return Movement("first")
+    if previous_position is None:
+        return Movement("new")
+    if position is None or position == previous_position:
+        return Movement("same")
+    if position < previous_position:
+        return Movement("up", previous_position - position)
+    return Movement("down", position - previous_position)
+
+
+@dataclass(frozen=True)
+class TargetEntry:
+    row: ScoreRow
+    person_ref: str
+    name: str
+    district: str | None
+    previous_position: int | None
+    movement: Movement
+    open_tasks: int
+
+
+@dataclass
+class TargetList:
+    """One page (or, for the export, all) of the latest full run's rows, with the run explained."""
+
+    run: ScoreRun | None
+    model: ScoringModel | None = None
+    previous_run: ScoreRun | None = None
+    run_by: str | None = None
+    rescored_since: int = 0
+    entries: list[TargetEntry] = field(default_factory=list)
+    total: int = 0
+    page: int = 1
+    per_page: int = 50
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self.entries else 0
+
+    @property
+    def last(self) -> int:
+        return self.first + len(self.entries) - 1 if self.entries else 0
+
+
+def _run_by(run: ScoreRun) -> str | None:
+    """Who stored the run: the user, or the actor its audit entry names (scheduler, command line)."""
+
+    if run.created_by_id is not None:
+        user = db.session.get(User, run.created_by_id)
+        if user is not None:
+            return user.display_name or user.username
+    return db.session.scalar(
+        sa.select(AuditEntry.username)
+        .where(AuditEntry.object_type == "score_run", AuditEntry.object_ref == str(run.id))
+        .limit(1)
+    )
+
+
+def _rescored_since(run: ScoreRun) -> int:
+    """Partial runs (re-scores after a breach) stored since the full run: the list does not hold them."""
+    later = sa.or_(ScoreRun.as_of > run.as_of, sa.and_(ScoreRun.as_of == run.as_of, ScoreRun.id > run.id))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(ScoreRun).where(ScoreRun.partial.is_(True), later))
+
+
+def _json_has(column, code: str):
+    # Flags are stored as a JSON array of codes and levers as a JSON object keyed by code; both are
+    # serialised with the codes in double quotes, and a code never contains a quote, so looking
+    # for '"code"' in the stored text is exact on SQLite and PostgreSQL alike.
+    return sa.cast(column, sa.Text).contains(f'"{code}"', autoescape=True)
+
+
+def _target_query(run: ScoreRun, previous_run: ScoreRun | None, filters: TargetFilters):
+    """One query for the rows, each with its person and previous position."""
+    previous = aliased(ScoreRow)
+    previous_position = previous.position if previous_run is not None else sa.null()
+    query = (
+        sa.select(
+            ScoreRow,
+            Person.ref,
+            Person.forenames,
+            Person.surname,
+            Person.district,
+            previous_position.label("previous_position"),
+        )
+        .join(Person, Person.id == ScoreRow.person_id)
+        .where(ScoreRow.run_id == run.id)
+    )
+    if previous_run is not None:
+        query = query.outerjoin(
+            previous, sa.and_(previous.run_id == previous_run.id, previous.person_id == ScoreRow.person_id)
+        )
+    if filters.district:
+        query = query.where(Person.district == filters.district)
+    if filters.flag:
+        query = query.where(_json_has(ScoreRow.flags, filters.flag))
+    if filters.lever:
+        query = query.where(_json_has(ScoreRow.levers, filters.lever))
+    return query
+
+
+def _entries(result, has_previous_run: bool) -> list[TargetEntry]:
+    """The rows as entries, each with the person's open tasks (asked of tasking, which owns them)."""
+    result = result.all()
+    counts = signals.answer(signals.open_tasks_counted.send([r[0].person_id for r in result]), {})
+    return [
+        TargetEntry(
+            row=row,
+            person_ref=ref,
+            name=f"{forenames} {surname.upper()}".strip(),
+            district=district,
+            previous_position=previous_position,
+            movement=movement(row.position, previous_position, has_previous_run),
+            open_tasks=counts.get(row.person_id, 0),
+        )
+        for row, ref, forenames, surname, district, previous_position in result
+    ]
+
+
+def _target_list(filters: TargetFilters, page: int | None, per_page: int) -> tuple[TargetList, sa.Select | None]:
+    """The run, its context and the number of matching rows; the query that reads the rows."""
+    run = latest_full_run()
+    if run is None:
+        return TargetList(run=None, per_page=per_page), None
+    previous_run = latest_full_run(before=run)
+    result = TargetList(
+        run=run,
+        model=db.session.get(ScoringModel, run.model_version),
+        previous_run=previous_run,
+        run_by=_run_by(run),
+        rescored_since=_rescored_since(run),
+        per_page=per_page,
+    )
+    query = _target_query(run, previous_run, filters)
+    result.total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    query = query.order_by(ScoreRow.position, ScoreRow.id)
+    if page is not None:
+        result.page = min(max(page, 1), result.pages)
+        query = query.limit(per_page).offset((result.page - 1) * per_page)
+    return result, query
+
+
+def target_list(filters: TargetFilters, *, page: int = 1, per_page: int = 50, actor: Actor) -> TargetList:
+    """A page of the latest full run for the target list page; the viewing is audited."""
+    result, query = _target_list(filters, page, per_page)
+    run = result.run
+    shown = max(0, min(per_page, result.total - (result.page - 1) * per_page))
+    where = f"score run {run.id} as of {run.as_of.isoformat()}" if run else "no score run yet"
+    audit.record(
+        "view",
+        f"viewed the target list ({where}; {shown} of {result.total} shown"
+        + (f"; filters {filters.as_dict()}" if filters.as_dict() else "")
+        + ")",
+        object_type="targets",
+        object_ref=run.as_of.isoformat() if run else None,
+        data={
+            "run_id": run.id if run else None,
+            "filters": filters.as_dict(),
+            "page": result.page,
+            "per_page": per_page,
+            "shown": shown,
+            "total": result.total,
+        },
+        actor=actor,
+    )
+    db.session.commit()
+    # Read after the commit, which expires loaded objects: rows read before it would each be
+    # loaded again, one query per row, when the page shows them.
+    if query is not None:
+        result.entries = _entries(db.session.execute(query), result.previous_run is not None)
+    return result
+
+
+def targets_csv(result: TargetList) -> str:
+    """The target list as CSV: one row per person with the whole breakdown, flags and levers."""
+    lever_labels = labels(LeverType)
+    lever_codes = sorted(lever_labels)
+    for entry in result.entries:
+        lever_codes.extend(code for code in entry.row.levers if code not in lever_codes)
+    header = [
+        "position",
+        "person_ref",
+        "name",
+        "district",
+        "priority",
+        "harm",
+        "opportunity",
+        "R",
+        "F",
+        "G",
+        "V",
+        "harm_days",
+        "events_in_window",
+        "victims_in_window",
+        "latest_event_on",
+        "levers",
+        "flags",
+        "moved_since_last_run",
+        "previous_position",
+        "open_tasks",
+        *(f"flag_{flag}" for flag in scoring.FLAGS),
+        *(f"lever_{code}" for code in lever_codes),
+        "as_of",
+        "model_version",
+        "score_run",
+    ]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    run = result.run
+    for entry in result.entries:
+        row = entry.row
+        writer.writerow(
+            [
+                csv_cell(value)
+                for value in (
+                    row.position,
+                    entry.person_ref,
+                    entry.name,
+                    entry.district,
+                    row.priority,
+                    row.harm,
+                    row.opportunity,
+                    row.r,
+                    row.f,
+                    row.g,
+                    row.v,
+                    row.harm_days,
+                    row.events_in_window,
+                    row.victims_in_window,
+                    row.latest_event_on.isoformat(),
+                    "; ".join(f"{lever_labels.get(code, code)} ({weight})" for code, weight in row.levers.items()),
+                    "; ".join(FLAG_LABELS.get(flag, flag) for flag in row.flags),
+                    entry.movement.text,
+                    entry.previous_position,
+                    entry.open_tasks,
+                    *("yes" if flag in row.flags else "" for flag in scoring.FLAGS),
+                    *(row.levers.get(code) for code in lever_codes),
+                    run.as_of.isoformat(),
+                    run.model_version,
+                    run.id,
+                )
+            ]
+        )
+    return out.getvalue()
+
+
+def export_target_list(filters: TargetFilters, *, actor: Actor) -> tuple[TargetList, str]:
+    """Every row of the latest full run that passes the filters, as CSV; the export is audited.
+
+    With no stored run there is nothing to export: the list comes back with run None, unaudited.
+    """
+    result, query = _target_list(filters, None, per_page=TARGET_PAGE_SIZES[-1])
+    if query is None:
+        return result, ""
+    result.entries = _entries(db.session.execute(query), result.previous_run is not None)
+    text = targets_csv(result)
+    run = result.run
+    audit.record(
+        "export",
+        f"exported the target list as CSV (score run {run.id} as of {run.as_of.isoformat()}; "
+        f"{len(result.entries)} rows" + (f"; filters {filters.as_dict()}" if filters.as_dict() else "") + ")",
+        object_type="targets",
+        object_ref=run.as_of.isoformat(),
+        data={"run_id": run.id, "filters": filters.as_dict(), "rows": len(result.entries), "format": "csv"},
+        actor=actor,
+    )
+    db.session.commit()
+    return result, text

@@ -1,0 +1,243 @@
+"""Tasks the other parts ask for (app.signals) or read: a breach's enforcement task, an order's
+application task, tasks about records and persons, and overdue-task alerts."""
+
+from datetime import UTC, datetime, time, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from app import signals
+from app.alerts.services import raise_alert
+from app.audit import services as audit
+from app.audit.services import Actor
+from app.auth.models import User
+from app.base import (
+    id_list,
+    local_time,
+    utcnow,
+)
+from app.extensions import db
+from app.offenders.models import Person
+from app.orders.models import Breach, Order
+from app.tasking.models import Task
+from app.tasking.tasks.rules import OPEN_STATUSES
+
+
+def open_tasks_of(person_ids: list[int]) -> dict[int, list[Task]]:
+    """{person_id: their open tasks, soonest due first}."""
+    out: dict[int, list[Task]] = {}
+    for start in range(0, len(person_ids), 500):
+        chunk = person_ids[start : start + 500]
+        for task in db.session.scalars(
+            sa.select(Task)
+            .where(Task.person_id.in_(chunk), Task.status.in_(OPEN_STATUSES))
+            .options(joinedload(Task.owner), joinedload(Task.team))
+            .order_by(Task.due_at, Task.id)
+        ):
+            out.setdefault(task.person_id, []).append(task)
+    return out
+
+
+def tasks_of(person: Person) -> list[Task]:
+    return list(
+        db.session.scalars(
+            sa.select(Task)
+            .where(Task.person_id == person.id)
+            .options(joinedload(Task.owner), joinedload(Task.team))
+            .order_by(Task.created_at.desc(), Task.id.desc())
+        ).unique()
+    )
+
+
+def raise_overdue_task_alerts(as_of: datetime, *, actor: Actor) -> int:
+    """One alert to the owner (or the team's supervisors) for each open task past its due time."""
+    tasks = db.session.scalars(
+        sa.select(Task)
+        .where(Task.status.in_(OPEN_STATUSES), Task.due_at < as_of)
+        .where(sa.or_(Task.deferred_until.is_(None), Task.deferred_until <= as_of.date()))
+    ).all()
+    raised = 0
+    for task in tasks:
+        raised += (
+            raise_alert(
+                kind="task_overdue",
+                object_type="task",
+                object_ref=str(task.id),
+                due_on=task.due_at.date(),
+                message=f"Task overdue since {task.due_at:%d %b %Y %H:%M}: {task.title}",
+                user_id=task.owner_id,
+                team_id=task.team_id,
+                role=None if task.owner_id else "supervisor",
+            )
+            is not None
+        )
+    audit.record("create", f"{raised} overdue-task alert(s) raised", object_type="alert", actor=actor)
+    db.session.commit()
+    return raised
+
+
+ENFORCEMENT_HOURS_CRIMINAL = 24
+
+
+ENFORCEMENT_HOURS_CIVIL = 72
+
+
+def raise_breach_task(breach: Breach, *, user: User) -> Task:
+    """The enforcement task of a breach just logged (decisions.md #18): the logging officer's
+    team's, unallocated, due in 24 hours for a criminal breach and 72 hours otherwise."""
+    order = breach.order
+    subject = order.subject
+    criminal = order.type.breach_is_criminal
+    hours = ENFORCEMENT_HOURS_CRIMINAL if criminal else ENFORCEMENT_HOURS_CIVIL
+    numbers = ", ".join(str(c.number) for c in breach.conditions)
+    task = Task(
+        task_type="breach_enforcement",
+        title=f"Enforce breach {breach.ref} of {order.type.label} {order.ref} by {subject.full_name}",
+        detail=(
+            f"{'Criminal' if criminal else 'Civil'} breach of condition{'s' if len(breach.conditions) > 1 else ''} "
+            f"{numbers} at {breach.occurred_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC. "
+            f"Arrested at the time: {'yes' if breach.arrested else 'no'}. {breach.narrative}"
+        ),
+        person_id=subject.id,
+        breach_id=breach.id,
+        order_id=order.id,
+        # The team's task, not the logging officer's: the supervisor allocates work, and the
+        # deadline must not depend on one officer's shift. Without a team, the officer holds it
+        # so that the task is never nobody's.
+        team_id=user.team_id,
+        owner_id=None if user.team_id else user.id,
+        due_at=breach.logged_at + timedelta(hours=hours),
+        priority="high" if criminal else "normal",
+        status="open",
+        created_by_id=user.id,
+        version_id=1,
+    )
+    db.session.add(task)
+    db.session.flush()
+    audit.record(
+        "create",
+        f"raised breach-enforcement task {task.id} for breach {breach.ref}, due {task.due_at:%Y-%m-%d %H:%M} UTC",
+        object_type="task",
+        object_ref=str(task.id),
+        data={"breach_ref": breach.ref, "team_id": task.team_id, "owner_id": task.owner_id, "due_at": task.due_at},
+        actor=Actor.of(user),
+    )
+    return task
+
+
+def tasks_about(kind: str, ids: list[int], *, task_type: str | None = None, open_only: bool = False):
+    """{breach or order id: [its tasks, oldest first]}, optionally of one type or open only."""
+    column = {"breach": Task.breach_id, "order": Task.order_id}[kind]
+    if not ids:
+        return {}
+    query = sa.select(Task).where(column.in_(ids)).order_by(Task.id)
+    if task_type is not None:
+        query = query.where(Task.task_type == task_type)
+    if open_only:
+        query = query.where(Task.status.in_(OPEN_STATUSES))
+    found: dict[int, list[Task]] = {}
+    for task in db.session.scalars(query):
+        found.setdefault(task.breach_id if kind == "breach" else task.order_id, []).append(task)
+    return found
+
+
+def open_application_tasks(order_ids: list[int]) -> dict[int, Task]:
+    """The open order-application task of each order, if one has been raised."""
+    if not order_ids:
+        return {}
+    tasks = db.session.scalars(
+        sa.select(Task)
+        .where(
+            Task.order_id.in_(order_ids),
+            Task.task_type == "order_application",
+            Task.status.in_(("open", "in_progress")),
+        )
+        .order_by(Task.id)
+    )
+    return {task.order_id: task for task in tasks}
+
+
+def application_due_at(order: Order, now: datetime | None = None) -> datetime:
+    """By 17:00 UK time the day before the order ends, so a new order can be in place in time."""
+    now = now or utcnow()
+    due = local_time(order.ends_on - timedelta(days=1), time(17, 0)).astimezone(now.tzinfo)
+    return max(due, now + timedelta(hours=4))
+
+
+def raise_application_task(order: Order, *, user: User) -> tuple[Task, bool]:
+    """Raise an "apply for a new order" task for an order about to end; one open task per order."""
+    held = open_application_tasks([order.id]).get(order.id)
+    if held is not None:
+        return held, False
+    task = Task(
+        task_type="order_application",
+        title=f"Apply for a new order: {order.type.label} {order.ref} ends {order.ends_on:%d %b %Y}",
+        detail=(
+            f"The {order.type.label} protecting "
+            + ", ".join(p.full_name for p in order.protected_persons)
+            + f" from {order.subject.full_name} ends on {order.ends_on:%d %b %Y}. Consider applying for a new"
+            " order (for example a DAPO) so that protection does not lapse."
+        ),
+        person_id=order.subject_id,
+        order_id=order.id,
+        team_id=user.team_id,
+        # With no team, the supervisor who raised it holds it, so it is never nobody's task.
+        owner_id=None if user.team_id else user.id,
+        due_at=application_due_at(order),
+        priority="high",
+        status="open",
+        created_by_id=user.id,
+        version_id=1,
+    )
+    db.session.add(task)
+    db.session.flush()
+    audit.record(
+        "create",
+        f"raised order-application task {task.id} for order {order.ref} (ends {order.ends_on.isoformat()})",
+        object_type="task",
+        object_ref=str(task.id),
+        data={"order_ref": order.ref, "due_at": task.due_at, "team_id": task.team_id, "owner_id": task.owner_id},
+        actor=Actor.of(user),
+    )
+    db.session.commit()
+    return task, True
+
+
+def open_task_counts(person_ids: list[int]) -> dict[int, int]:
+    """{person id: number of open tasks about them}, in chunks (a full target list is thousands)."""
+    counts: dict[int, int] = {}
+    for start in range(0, len(person_ids), 5000):
+        chunk = person_ids[start : start + 5000]
+        counts.update(
+            db.session.execute(
+                sa.select(Task.person_id, sa.func.count())
+                .where(Task.person_id.in_(id_list("people", chunk)), Task.status.in_(OPEN_STATUSES))
+                .group_by(Task.person_id)
+            ).all()
+        )
+    return counts
+
+
+def _on_breach_logged(breach: Breach, *, user: User, **_) -> Task:
+    return raise_breach_task(breach, user=user)
+
+
+def _on_order_application_wanted(order: Order, *, user: User, **_) -> tuple[Task, bool]:
+    return raise_application_task(order, user=user)
+
+
+def _on_tasks_wanted(kind: str, *, ids: list[int], task_type: str | None = None, open_only: bool = False, **_):
+    return tasks_about(kind, ids, task_type=task_type, open_only=open_only)
+
+
+def _on_open_tasks_counted(person_ids: list[int], **_) -> dict[int, int]:
+    return open_task_counts(person_ids)
+
+
+def connect_signals() -> None:
+    """Answer the other parts' requests for tasks (app.signals); called when the app is built.
+    Connecting the same function again changes nothing, so building several apps is safe."""
+    signals.breach_logged.connect(_on_breach_logged)
+    signals.order_application_wanted.connect(_on_order_application_wanted)
+    signals.tasks_wanted.connect(_on_tasks_wanted)
+    signals.open_tasks_counted.connect(_on_open_tasks_counted)
