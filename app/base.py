@@ -147,3 +147,8 @@ def stripped(text: str | None) -> str:
 def id_list(name: str, ids) -> sa.BindParameter:
     """A list of ids written into the statement (ints only), so no driver limit on parameters."""
     return sa.bindparam(name, sorted(ids), expanding=True, literal_execute=True)
+
+
+def in_vocabulary(column: str, vocabulary) -> str:
+    """A CHECK constraint's text: the column holds one of the vocabulary's codes."""
+    return f"{column} IN ({', '.join(repr(code) for code in vocabulary)})"

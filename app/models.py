@@ -7,7 +7,6 @@ from app.catalogue import LeverType, OffenceCategory, OrderType
 from app.offenders.models import Address, DAEvent, Lever, Person, PersonAlias, PersonCategory, PersonLink, WarningMarker
 from app.orders.models import Breach, Order, OrderCondition
 from app.ranking.models import ScoreRow, ScoreRun, ScoringModel
-from app.referrals.models import ClareCase, ForumReferral, ProgrammeReferral  # noqa: F401  (and their tables)
 from app.scheduler.models import JobRun
 from app.tasking.models import MeetingAttendee, MeetingItem, Task, TaskingMeeting
 

@@ -112,8 +112,8 @@ REFERRAL_PATHS = {
 
 def make_referral(person: Person, state: str = "identified", *, programme: str = "drive", on: date | None = None):
     """A programme referral walked to `state` through the real moves service."""
-    from app.referrals.models import SCREENING_ITEMS
     from app.referrals.programmes import services as referrals
+    from app.referrals.programmes.models import SCREENING_ITEMS
 
     actor = Actor("test-setup")
     referral = referrals.identify(person, actor=actor, identified_on=on)

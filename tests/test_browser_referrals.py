@@ -15,7 +15,7 @@ from app.catalogue import LeverType
 from app.extensions import db
 from app.offenders.models import Address, PersonLink
 from app.ranking.services import run_ranking
-from app.referrals.models import SCREENING_ITEMS, ProgrammeReferral
+from app.referrals.programmes.models import SCREENING_ITEMS, ProgrammeReferral
 from tests.browser import serious_accessibility_violations, sign_in
 from tests.factories import make_event, make_lever, make_person, make_referral
 

@@ -12,7 +12,7 @@ from app.audit.services import Actor
 from app.base import today
 from app.extensions import db
 from app.referrals.clares_law import services as clares_law
-from app.referrals.models import ClareCase
+from app.referrals.clares_law.models import ClareCase
 from app.scheduler import services as scheduler
 from tests.factories import count, make_clare_case, make_event, make_person
 

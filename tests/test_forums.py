@@ -12,8 +12,8 @@ from app.base import today
 from app.extensions import db
 from app.network import graph as network
 from app.referrals.forums import services as forums
+from app.referrals.forums.models import ForumReferral
 from app.referrals.forums.services import VictimEvent, marac_rules
-from app.referrals.models import ForumReferral
 from tests.factories import count, make_event, make_forum_referral, make_person
 
 T = date(2026, 6, 1)

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.offenders.models import Address, PersonLink
 from app.orders.breaches.services import BreachReport, log_breach
 from app.ranking.services import run_ranking
-from app.referrals.programmes import services
+from app.referrals.programmes import people, services
 from tests.factories import (
     make_clare_case,
     make_event,
@@ -249,15 +249,15 @@ def test_a_person_who_is_only_a_victim_has_no_referral_page(client, make_user, l
 
 def test_the_view_masks_victims_for_referral_staff_and_names_them_for_full_readers(app, dataset):
     perp = dataset["perp"]
-    masked = services.person_view(perp, {"referral"})
+    masked = people.person_view(perp, {"referral"})
     assert masked.masked and masked.victims == 2
     assert [o.victim for o in masked.offences][-1] == "Victim 1 (a partner)"
     assert all("Oddington" not in o.victim.title() and "Wrexcombe" not in o.victim.title() for o in masked.offences)
-    full = services.person_view(perp, {"referral", "supervisor"})
+    full = people.person_view(perp, {"referral", "supervisor"})
     assert not full.masked and any("ODDINGTON" in o.victim for o in full.offences)
     # Only events as a suspect: the event in which the perpetrator was harmed is not there.
     assert all("HOLLOWBROOK" not in o.victim for o in full.offences) and len(full.offences) == 4
     # Flags about programmes only: never levers, orders or breaches.
     assert set(masked.flags) <= set(services.PROGRAMME_FLAGS.values())
     with pytest.raises(services.NotVisible):
-        services.person_view(dataset["victims"][0], {"referral"})
+        people.person_view(dataset["victims"][0], {"referral"})

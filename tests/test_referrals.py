@@ -11,7 +11,8 @@ from app.audit.services import Actor
 from app.base import today
 from app.extensions import db
 from app.ranking.services import run_ranking
-from app.referrals.models import (
+from app.referrals.programmes import services
+from app.referrals.programmes.models import (
     FINAL_STATES,
     REFERRAL_MOVES,
     REFERRAL_STATES,
@@ -20,7 +21,6 @@ from app.referrals.models import (
     ProgrammeReferral,
     ReferralMove,
 )
-from app.referrals.programmes import services
 from tests.factories import count, make_event, make_person, make_referral
 
 ALL_YES = {f"item_{code}": "yes" for code in SCREENING_ITEMS}

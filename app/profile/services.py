@@ -23,7 +23,7 @@ from app.orders.breaches import services as breaches
 from app.orders.models import Breach, Order
 from app.ranking import services as ranking
 from app.ranking.models import ScoreRow, ScoreRun
-from app.referrals.programmes import services as referrals
+from app.referrals import timeline as referrals
 from app.tasking.models import Task
 from app.tasking.tasks import requests as tasks
 

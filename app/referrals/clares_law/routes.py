@@ -9,7 +9,7 @@ from app.extensions import db
 from app.network import graph as network
 from app.referrals import bp
 from app.referrals.clares_law import services as clare
-from app.referrals.forms import (
+from app.referrals.clares_law.forms import (
     ClareCaseForm,
     ClareCloseForm,
     ClareDecisionForm,
@@ -18,7 +18,7 @@ from app.referrals.forms import (
     ClareStepsForm,
     RaiseRightToKnowForm,
 )
-from app.referrals.models import APPLICANT_RELATIONSHIPS, CLARE_CLOSURES, CLARE_DECISIONS, CLARE_ROUTES
+from app.referrals.clares_law.models import APPLICANT_RELATIONSHIPS, CLARE_CLOSURES, CLARE_DECISIONS, CLARE_ROUTES
 from app.referrals.programmes.routes import actor
 from app.security import roles_required
 from app.web import form_version, page_number, show_errors

@@ -30,14 +30,14 @@ from app.base import EditConflict, ValidationFailed, assign_ref, local_today, pl
 from app.extensions import db
 from app.network import services as network
 from app.offenders.models import Person
-from app.referrals.models import (
+from app.referrals.checks import check_date, check_length, clean
+from app.referrals.clares_law.models import (
     APPLICANT_RELATIONSHIPS,
     CLARE_DECISIONS,
     CLARE_ROUTES,
     CLARE_TARGET_DAYS,
     ClareCase,
 )
-from app.referrals.programmes.services import _check_date, _check_length, clean
 from app.tasking.models import Task
 
 CLARE_READERS = ("supervisor", "analyst")
@@ -210,19 +210,19 @@ def create_case(values: CaseInput, *, actor: Actor) -> ClareCase:
         at_risk_name = None  # the register holds the name
     if subject is not None and at_risk is not None and subject.id == at_risk.id:
         errors["person_at_risk_ref"] = "The person at risk cannot be the subject."
-    _check_length(errors, "person_at_risk_name", at_risk_name, MAX_NAME, "the name of the person at risk")
+    check_length(errors, "person_at_risk_name", at_risk_name, MAX_NAME, "the name of the person at risk")
     applicant, relationship = clean(values.applicant_name), clean(values.applicant_relationship)
     if values.route == "ask":
         if not applicant:
             errors["applicant_name"] = "Enter the name of the applicant (Right to Ask)."
         if relationship not in APPLICANT_RELATIONSHIPS:
             errors["applicant_relationship"] = "Choose the applicant's relationship to the person at risk."
-        _check_length(errors, "applicant_name", applicant, MAX_NAME, "the applicant's name")
+        check_length(errors, "applicant_name", applicant, MAX_NAME, "the applicant's name")
     else:
         applicant = relationship = None  # Right to Know has no applicant
-    _check_date(errors, "application_on", values.application_on, "the application date")
+    check_date(errors, "application_on", values.application_on, "the application date")
     note = clean(values.note)
-    _check_length(errors, "note", note, MAX_TEXT, "the note")
+    check_length(errors, "note", note, MAX_TEXT, "the note")
     if not errors and subject is not None:
         existing = open_case_for(subject, at_risk, at_risk_name)
         if existing is not None:
@@ -284,7 +284,7 @@ def _save(case: ClareCase) -> None:
 
 
 def _check_step_date(errors: dict, name: str, value: date | None, what: str, case: ClareCase) -> None:
-    _check_date(errors, name, value, f"the date of the {what}", required=False)
+    check_date(errors, name, value, f"the date of the {what}", required=False)
     if value is not None and name not in errors and value < case.application_on:
         errors[name] = f"The {what} cannot be before the application on {case.application_on.strftime('%d %b %Y')}."
 
@@ -297,8 +297,8 @@ def update_steps(case: ClareCase, values: dict, *, expected_version: int, actor:
     errors: dict[str, str] = {}
     for name, what in STEP_LABELS.items():
         _check_step_date(errors, name, values[name], what, case)
-    _check_length(errors, "checks_detail", values["checks_detail"], MAX_TEXT, "the checks made")
-    _check_length(errors, "forum_name", values["forum_name"], MAX_NAME, "the forum")
+    check_length(errors, "checks_detail", values["checks_detail"], MAX_TEXT, "the checks made")
+    check_length(errors, "forum_name", values["forum_name"], MAX_NAME, "the forum")
     if errors:
         raise ValidationFailed(errors)
     before = audit.snapshot(case, STEP_FIELDS)
@@ -339,7 +339,7 @@ def record_decision(
         errors["decision"] = "Choose whether to disclose."
     if not rationale:
         errors["rationale"] = "Give the rationale for the decision (lawful, necessary and proportionate)."
-    _check_length(errors, "rationale", rationale, MAX_TEXT, "the rationale")
+    check_length(errors, "rationale", rationale, MAX_TEXT, "the rationale")
     _check_step_date(errors, "decided_on", decided_on, "decision", case)
     if decided_on is None:
         errors["decided_on"] = "Enter the date of the decision."
@@ -385,10 +385,10 @@ def record_disclosure(
         )
     if not disclosed_what:
         errors["disclosed_what"] = "Enter what was disclosed."
-    _check_length(errors, "disclosed_to", disclosed_to, MAX_NAME, "who received the disclosure")
-    _check_length(errors, "disclosed_what", disclosed_what, MAX_TEXT, "what was disclosed")
-    _check_length(errors, "disclosed_how", disclosed_how, MAX_NAME, "how it was disclosed")
-    _check_date(errors, "disclosure_on", disclosure_on, "the date of the disclosure")
+    check_length(errors, "disclosed_to", disclosed_to, MAX_NAME, "who received the disclosure")
+    check_length(errors, "disclosed_what", disclosed_what, MAX_TEXT, "what was disclosed")
+    check_length(errors, "disclosed_how", disclosed_how, MAX_NAME, "how it was disclosed")
+    check_date(errors, "disclosure_on", disclosure_on, "the date of the disclosure")
     if disclosure_on is not None and "disclosure_on" not in errors and disclosure_on < case.decided_on:
         errors["disclosure_on"] = (
             f"The disclosure cannot be before the decision on {case.decided_on.strftime('%d %b %Y')}."
@@ -437,7 +437,7 @@ def close_case(
         errors["reason"] = "The decision is recorded: record the disclosure instead."
     elif not reason:
         errors["reason"] = "Give the reason the case is closed without a decision."
-    _check_length(errors, "reason", reason, MAX_TEXT, "the reason")
+    check_length(errors, "reason", reason, MAX_TEXT, "the reason")
     _check_step_date(errors, "closed_on", closed_on, "closure", case)
     if closed_on is None:
         errors["closed_on"] = "Enter the date the case closed."

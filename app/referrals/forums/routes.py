@@ -7,9 +7,9 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from app.base import EditConflict, ValidationFailed, local_today
 from app.extensions import db
 from app.referrals import bp
-from app.referrals.forms import ForumFilterForm, ForumOutcomeForm, ForumReferralForm
 from app.referrals.forums import services as forums
-from app.referrals.models import FORUM_SHORT, FORUMS, MARAC_CRITERIA
+from app.referrals.forums.forms import ForumFilterForm, ForumOutcomeForm, ForumReferralForm
+from app.referrals.forums.models import FORUM_SHORT, FORUMS, MARAC_CRITERIA
 from app.referrals.programmes.routes import actor
 from app.referrals.programmes.services import get_person
 from app.security import roles_required

@@ -31,8 +31,8 @@ from app.base import EditConflict, ValidationFailed, assign_ref, local_today, pl
 from app.extensions import db
 from app.network import graph as network
 from app.offenders.models import DAEvent, Person
-from app.referrals.models import FORUM_SHORT, FORUMS, MARAC_CRITERIA, ForumReferral
-from app.referrals.programmes.services import _check_date, _check_length, clean
+from app.referrals.checks import check_date, check_length, clean
+from app.referrals.forums.models import FORUM_SHORT, FORUMS, MARAC_CRITERIA, ForumReferral
 
 FORUM_READERS = ("supervisor", "officer", "analyst")
 FORUM_WRITERS = ("supervisor", "officer")
@@ -249,9 +249,9 @@ def check_forum_referral(values: ForumInput) -> tuple[dict, dict]:
     )
     if at_risk is not None and perpetrator is not None and at_risk.id == perpetrator.id:
         errors["perpetrator_ref"] = "The perpetrator and the person at risk must be different persons."
-    _check_date(errors, "referred_on", values.referred_on, "the date referred")
+    check_date(errors, "referred_on", values.referred_on, "the date referred")
     reason = clean(values.reason)
-    _check_length(errors, "reason", reason, MAX_TEXT, "the reason")
+    check_length(errors, "reason", reason, MAX_TEXT, "the reason")
     criterion = clean(values.criterion)
     suggestion = None
     if marac:
@@ -360,8 +360,8 @@ def record_outcome(
         errors["meeting_on"] = "Enter the date of the meeting that decided the outcome."
     elif (outcome or actions) and meeting_on > local_today():
         errors["meeting_on"] = "An outcome can be recorded only once the meeting has taken place."
-    _check_length(errors, "outcome", outcome, MAX_TEXT, "the outcome")
-    _check_length(errors, "actions", actions, MAX_TEXT, "the actions")
+    check_length(errors, "outcome", outcome, MAX_TEXT, "the outcome")
+    check_length(errors, "actions", actions, MAX_TEXT, "the actions")
     if errors:
         raise ValidationFailed(errors)
     before = audit.snapshot(referral, OUTCOME_FIELDS)

@@ -9,7 +9,9 @@ from app.base import EditConflict, ValidationFailed, local_today
 from app.catalogue import select_choices
 from app.extensions import db
 from app.referrals import bp
-from app.referrals.forms import (
+from app.referrals.forums.models import MARAC_CRITERIA
+from app.referrals.programmes import people, services, suggestions
+from app.referrals.programmes.forms import (
     AttendanceForm,
     IdentifyForm,
     MoveForm,
@@ -18,14 +20,7 @@ from app.referrals.forms import (
     ReferralFilterForm,
     ScreeningForm,
 )
-from app.referrals.models import (
-    ATTENDANCE,
-    MARAC_CRITERIA,
-    REFERRAL_STATES,
-    SCREENING_ANSWERS,
-    SCREENING_ITEMS,
-)
-from app.referrals.programmes import services
+from app.referrals.programmes.models import ATTENDANCE, REFERRAL_STATES, SCREENING_ANSWERS, SCREENING_ITEMS
 from app.security import roles_required
 from app.web import form_version, page_number, show_errors
 
@@ -90,7 +85,7 @@ def suggested():
     if page is None:
         abort(404)
     per_page = 25
-    found = services.suggested_candidates(page=page, per_page=per_page, actor=actor())
+    found = suggestions.suggested_candidates(page=page, per_page=per_page, actor=actor())
     pages = max(1, -(-found.total // per_page))
     return render_template("referrals/suggested.html", found=found, page=page, pages=pages, form=OneClickForm())
 
@@ -105,7 +100,7 @@ def identify_suggested():
     if person is None:
         abort(404)
     try:
-        referral = services.identify_suggested(person, actor=actor())
+        referral = suggestions.identify_suggested(person, actor=actor())
     except ValidationFailed as exc:
         flash(" ".join(exc.errors.values()), "error")
         return redirect(url_for("referrals.suggested")), 303
@@ -122,7 +117,7 @@ def persons():
     form = PersonSearchForm(request.args)
     if not form.validate():
         return render_template("referrals/persons.html", form=form, found=None), 400
-    found = services.search_perpetrators(form.q.data, actor=actor()) if form.q.data else None
+    found = people.search_perpetrators(form.q.data, actor=actor()) if form.q.data else None
     return render_template("referrals/persons.html", form=form, found=found)
 
 
@@ -131,7 +126,7 @@ def _visible_person(ref: str):
     if person is None:
         abort(404)
     try:
-        view = services.person_view(person, current_user.role_names)
+        view = people.person_view(person, current_user.role_names)
     except services.NotVisible:
         abort(404)  # not a perpetrator: the same answer as no such person, so nothing leaks
     return person, view
@@ -141,7 +136,7 @@ def _visible_person(ref: str):
 @roles_required(*READERS)
 def person(ref):
     person, view = _visible_person(ref)
-    services.view_person(person, actor=actor(), reason=request.args.get("reason"))
+    people.view_person(person, actor=actor(), reason=request.args.get("reason"))
     return render_template("referrals/person.html", view=view)
 
 
@@ -198,7 +193,7 @@ def _forms(referral, *, move=None, screening=None, attendance=None) -> dict:
 
 
 def _render(referral, status: int = 200, **forms):
-    view = services.person_view(referral.person, current_user.role_names, must_be_perpetrator=False)
+    view = people.person_view(referral.person, current_user.role_names, must_be_perpetrator=False)
     return render_template(
         "referrals/referral.html",
         referral=referral,

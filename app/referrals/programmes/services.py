@@ -22,12 +22,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.audit import services as audit
 from app.audit.services import Actor
 from app.base import EditConflict, ValidationFailed, assign_ref, local_today, placeholder_ref
-from app.catalogue import DASH_RISKS, EVENT_OUTCOMES, OffenceCategory
 from app.extensions import db
 from app.offenders.models import DAEvent, Person
-from app.ranking.models import ScoreRow
-from app.ranking.services import latest_full_run
-from app.referrals.models import (
+from app.referrals.checks import check_date, check_length, clean
+from app.referrals.programmes.models import (
     ATTENDANCE,
     MOVES_NEEDING_REASON,
     OPEN_STATES,
@@ -50,17 +48,10 @@ FULL_READERS = frozenset({"supervisor", "officer", "analyst"})
 
 REFERRAL_REF_PREFIX = "ACH-PR-"
 ATTENDANCE_STATES = ("accepted", "started")
-SUGGESTION_FLAGS = ("serial", "escalating")
 # Flags from the ranking that say something about a programme's fit (not about levers or orders).
 PROGRAMME_FLAGS = {"serial": "Serial perpetrator", "escalating": "Escalating", "high_risk": "DASH high risk event"}
 MAX_REASON = 2000
 MAX_NOTE = 5000
-VICTIM_WORDS = {
-    "partner": "a partner",
-    "ex_partner": "an ex-partner",
-    "family": "a family member",
-    "other": "another person",
-}
 
 
 class IllegalMove(Exception):
@@ -88,25 +79,6 @@ class IllegalMove(Exception):
 
 class NotVisible(Exception):
     """The person is not someone referral pages show (not a perpetrator on the register)."""
-
-
-def clean(text: str | None) -> str | None:
-    text = (text or "").strip()
-    return text or None
-
-
-def _check_date(errors: dict, name: str, value: date | None, what: str, *, required: bool = True) -> None:
-    if value is None:
-        if required:
-            errors[name] = f"Enter {what}."
-        return
-    if value > local_today():
-        errors[name] = f"{what[0].upper()}{what[1:]} cannot be in the future."
-
-
-def _check_length(errors: dict, name: str, value: str | None, limit: int, what: str) -> None:
-    if value and len(value) > limit:
-        errors[name] = f"{what[0].upper()}{what[1:]} must be {limit} characters or fewer."
 
 
 # ---- the catalogue and reading ----------------------------------------------------------------
@@ -177,148 +149,6 @@ def view_referral(referral: ProgrammeReferral, *, actor: Actor) -> None:
 # ---- the referral-safe view of a person ---------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SafeOffence:
-    """One DA event of the person as suspect, as referral staff may see it."""
-
-    occurred_on: date
-    offence: str
-    victim: str  # "Victim 1 (a partner)", or the victim's name for a full reader
-    dash: str
-    outcome: str
-
-
-@dataclass
-class PersonView:
-    ref: str
-    name: str
-    date_of_birth: date | None
-    age: int | None
-    gender: str | None
-    offences: list[SafeOffence]
-    victims: int
-    flags: list[str]
-    referrals: list[ProgrammeReferral]
-    masked: bool
-    open_referral: ProgrammeReferral | None = None
-
-
-def person_view(
-    person: Person, viewer_roles, *, as_of: date | None = None, must_be_perpetrator: bool = True
-) -> PersonView:
-    """What the referral pages show of a person, for a viewer with these roles.
-
-    Only the person's identity, their DA events as a suspect (offence, date, DASH grade, outcome;
-    never the narrative), the programme-relevant flags of their latest ranking (serial, escalating,
-    DASH high risk: never levers, orders or breaches) and their programme referrals. Victims are
-    "Victim 1", "Victim 2"... numbered by first event, with the relationship, unless the viewer
-    reads the full register. Raises NotVisible for a person who is not a perpetrator, unless
-    `must_be_perpetrator` is false (a referral's own page always shows its person).
-    """
-    as_of = as_of or local_today()
-    masked = not FULL_READERS.intersection(viewer_roles or ())
-    offences = dict(db.session.execute(sa.select(OffenceCategory.code, OffenceCategory.label)).all())
-    events = list(
-        db.session.scalars(
-            sa.select(DAEvent)
-            .where(DAEvent.suspect_id == person.id, DAEvent.occurred_on <= as_of)
-            .options(joinedload(DAEvent.victim))
-            .order_by(DAEvent.occurred_on, DAEvent.id)
-        )
-    )
-    if not events and must_be_perpetrator:
-        raise NotVisible(person.ref)
-    numbers: dict[int, int] = {}
-    for e in events:
-        numbers.setdefault(e.victim_id, len(numbers) + 1)
-    shown = []
-    for e in reversed(events):
-        relationship = VICTIM_WORDS.get(e.relationship_type or "", "relationship not recorded")
-        if masked:
-            victim = f"Victim {numbers[e.victim_id]} ({relationship})"
-        else:
-            victim = f"{e.victim.full_name} ({e.victim.ref}; {relationship})"
-        shown.append(
-            SafeOffence(
-                occurred_on=e.occurred_on,
-                offence=offences.get(e.offence, e.offence),
-                victim=victim,
-                dash=DASH_RISKS.get(e.dash_risk or "", "Not assessed"),
-                outcome=EVENT_OUTCOMES.get(e.outcome or "", "Not known"),
-            )
-        )
-    flags = []
-    row = _latest_row(person.id)
-    if row is not None:
-        flags = [PROGRAMME_FLAGS[f] for f in row.flags if f in PROGRAMME_FLAGS]
-    return PersonView(
-        ref=person.ref,
-        name=person.full_name,
-        date_of_birth=person.date_of_birth,
-        age=person.age_on(as_of),
-        gender=person.gender,
-        offences=shown,
-        victims=len(numbers),
-        flags=flags,
-        referrals=referrals_of(person),
-        masked=masked,
-        open_referral=open_referral_of(person),
-    )
-
-
-def _latest_row(person_id: int) -> ScoreRow | None:
-    from app.ranking.models import ScoreRun
-
-    return db.session.scalar(
-        sa.select(ScoreRow)
-        .join(ScoreRun, ScoreRun.id == ScoreRow.run_id)
-        .where(ScoreRow.person_id == person_id)
-        .order_by(ScoreRun.as_of.desc(), ScoreRun.id.desc())
-        .limit(1)
-    )
-
-
-def view_person(person: Person, *, actor: Actor, reason: str | None = None) -> None:
-    """Record the consultation (DPA 2018 s.62) of the referral view of a person."""
-    audit.record(
-        "view",
-        f"viewed person {person.ref} (referral view)",
-        object_type="person",
-        object_ref=person.ref,
-        reason=reason,
-        actor=actor,
-    )
-    db.session.commit()
-
-
-def search_perpetrators(text: str, *, limit: int = 50, actor: Actor) -> list[Person]:
-    """Perpetrators (suspects of a DA event) whose reference or name matches every word of `text`."""
-    words = [w.lower() for w in text.split()][:6]
-    if not words:
-        return []
-    suspects = sa.select(DAEvent.suspect_id)
-    query = sa.select(Person).where(Person.id.in_(suspects))
-    for word in words:
-        pattern = f"%{word}%"
-        query = query.where(
-            sa.or_(
-                sa.func.lower(Person.ref) == word,
-                sa.func.lower(Person.surname).like(pattern),
-                sa.func.lower(Person.forenames).like(pattern),
-            )
-        )
-    found = list(db.session.scalars(query.order_by(Person.surname, Person.forenames, Person.ref).limit(limit)))
-    audit.record(
-        "search",
-        f"searched perpetrators for a programme referral ({len(found)} found)",
-        object_type="person",
-        data={"text": text, "found": len(found)},
-        actor=actor,
-    )
-    db.session.commit()
-    return found
-
-
 # ---- identifying and moving -------------------------------------------------------------------
 
 
@@ -345,8 +175,8 @@ def identify(
         )
     if programme_code and programme_code not in programme_labels():
         errors["programme"] = "Choose a programme from the list."
-    _check_date(errors, "identified_on", identified_on, "the date identified")
-    _check_length(errors, "note", note, MAX_NOTE, "the note")
+    check_date(errors, "identified_on", identified_on, "the date identified")
+    check_length(errors, "note", note, MAX_NOTE, "the note")
     if source not in ("suggested", "manual"):
         errors["source"] = "Unknown source."
     if errors:
@@ -430,7 +260,7 @@ def move(
     reason = clean(reason)
     screening_notes = clean(screening_notes)
     errors: dict[str, str] = {}
-    _check_date(errors, "moved_on", moved_on, "the date of the move")
+    check_date(errors, "moved_on", moved_on, "the date of the move")
     if moved_on is not None and "moved_on" not in errors and moved_on < referral.state_on:
         errors["moved_on"] = (
             f"The date of the move cannot be before {referral.state_on.strftime('%d %b %Y')}, "
@@ -438,7 +268,7 @@ def move(
         )
     if to_state in MOVES_NEEDING_REASON and not reason:
         errors["reason"] = f"Give the reason the referral is {REFERRAL_STATES[to_state].lower()}."
-    _check_length(errors, "reason", reason, MAX_REASON, "the reason")
+    check_length(errors, "reason", reason, MAX_REASON, "the reason")
     programme = programme_code or referral.programme_code
     if to_state == "referred":
         if not programme:
@@ -449,7 +279,7 @@ def move(
     if to_state == "screened":
         kept, screening_errors = check_screening(screening)
         errors.update(screening_errors)
-        _check_length(errors, "screening_notes", screening_notes, MAX_NOTE, "the screening notes")
+        check_length(errors, "screening_notes", screening_notes, MAX_NOTE, "the screening notes")
     if errors:
         raise ValidationFailed(errors)
 
@@ -513,10 +343,10 @@ def add_attendance(
         )
     if attendance not in ATTENDANCE:
         errors.setdefault("attendance", "Choose whether the person attended, missed or was excused.")
-    _check_date(errors, "session_on", session_on, "the date of the session")
+    check_date(errors, "session_on", session_on, "the date of the session")
     if session_on and "session_on" not in errors and session_on < referral.identified_on:
         errors["session_on"] = "The session cannot be before the person was identified for the referral."
-    _check_length(errors, "note", note, MAX_NOTE, "the note")
+    check_length(errors, "note", note, MAX_NOTE, "the note")
     if errors:
         raise ValidationFailed(errors)
     row = AttendanceNote(
@@ -600,120 +430,4 @@ def audit_list(filters: ReferralFilters, page: int, total: int, *, actor: Actor)
 # ---- suggested candidates ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Suggestion:
-    person: Person
-    position: int | None
-    flags: tuple[str, ...]
-    events_in_window: int
-    latest_event_on: date
-
-
-@dataclass
-class Suggestions:
-    as_of: date | None
-    total: int
-    rows: list[Suggestion]
-
-
-def suggested_candidates(*, page: int = 1, per_page: int = 25, actor: Actor) -> Suggestions:
-    """Ranked persons (latest full ranking run) flagged serial or escalating who have never been
-    referred to a programme, highest ranked first. A person with any programme referral, open or
-    closed, is not suggested again; they can still be identified from their page."""
-    run = latest_full_run()
-    if run is None:
-        return Suggestions(None, 0, [])
-    referred = sa.select(ProgrammeReferral.person_id)
-    rows = db.session.execute(
-        sa.select(
-            ScoreRow.person_id, ScoreRow.position, ScoreRow.flags, ScoreRow.events_in_window, ScoreRow.latest_event_on
-        )
-        .where(ScoreRow.run_id == run.id, ScoreRow.person_id.not_in(referred))
-        .order_by(ScoreRow.position, ScoreRow.person_id)
-    ).all()
-    matching = [r for r in rows if any(f in SUGGESTION_FLAGS for f in (r.flags or ()))]
-    chosen = matching[(page - 1) * per_page : page * per_page]
-    persons = {
-        p.id: p for p in db.session.scalars(sa.select(Person).where(Person.id.in_([r.person_id for r in chosen])))
-    }
-    result = [
-        Suggestion(
-            person=persons[r.person_id],
-            position=r.position,
-            flags=tuple(f for f in r.flags if f in SUGGESTION_FLAGS),
-            events_in_window=r.events_in_window,
-            latest_event_on=r.latest_event_on,
-        )
-        for r in chosen
-        if r.person_id in persons
-    ]
-    audit.record(
-        "view",
-        f"viewed suggested programme candidates ({len(matching)})",
-        object_type="programme_candidates",
-        data={"as_of": run.as_of, "page": page, "found": len(matching)},
-        actor=actor,
-    )
-    db.session.commit()
-    return Suggestions(run.as_of, len(matching), result)
-
-
-def is_suggested(person: Person) -> bool:
-    """Whether the person is a suggested candidate now (the one-click identify checks this)."""
-    run = latest_full_run()
-    if run is None:
-        return False
-    flags = db.session.scalar(
-        sa.select(ScoreRow.flags).where(ScoreRow.run_id == run.id, ScoreRow.person_id == person.id)
-    )
-    return bool(flags) and any(f in SUGGESTION_FLAGS for f in flags)
-
-
-def identify_suggested(person: Person, *, actor: Actor) -> ProgrammeReferral:
-    """The one-click identify from the suggested candidates."""
-    if not is_suggested(person):
-        raise ValidationFailed({"person": f"{person.ref} is not a suggested candidate in the latest ranking."})
-    if referrals_of(person):
-        raise ValidationFailed({"person": f"{person.ref} has already been referred; see their referrals."})
-    return identify(person, actor=actor, source="suggested")
-
-
 # ---- the register profile's timeline ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TimelineReferral:
-    """A referral as one line of the register profile's timeline (the profile prints it as text)."""
-
-    id: int
-    text: str
-
-    def __str__(self) -> str:
-        return self.text
-
-
-def timeline_entries(person: Person) -> list[tuple[date, "TimelineReferral"]]:
-    """Programme and forum referrals about the person, dated, for the register profile's timeline.
-
-    Clare's Law cases are left out: the profile is open to officers, and Clare's Law cases are for
-    the DA Hub (supervisors) and analysts only.
-    """
-    from app.referrals.models import FORUM_SHORT, ForumReferral
-
-    items = []
-    for r in referrals_of(person):
-        programme = r.programme.label if r.programme else "programme not chosen yet"
-        text = f"Programme referral {r.ref} ({programme}): {r.state_label.lower()} since {r.state_on:%d %b %Y}."
-        items.append((r.identified_on, TimelineReferral(r.id, text)))
-    forum_rows = db.session.scalars(
-        sa.select(ForumReferral)
-        .where(sa.or_(ForumReferral.person_at_risk_id == person.id, ForumReferral.perpetrator_id == person.id))
-        .order_by(ForumReferral.referred_on.desc(), ForumReferral.id.desc())
-    )
-    for f in forum_rows:
-        role = "as the person at risk" if f.person_at_risk_id == person.id else "as the perpetrator"
-        criterion = f" ({f.criterion_label.lower()})" if f.criterion else ""
-        outcome = "outcome recorded" if f.outcome else "awaiting the meeting"
-        text = f"{FORUM_SHORT[f.forum]} referral {f.ref}{criterion}, {role}: {outcome}."
-        items.append((f.referred_on, TimelineReferral(f.id, text)))
-    return items

@@ -8,6 +8,7 @@ from app.base import ValidationFailed, local_today
 from app.catalogue import AGENDA_REASONS, MEETING_TACTICS
 from app.security import roles_required
 from app.tasking import bp
+from app.tasking.meetings import pack
 from app.tasking.meetings import services as ms
 from app.tasking.meetings.forms import AddPersonForm, AttendeesForm, MeetingForm, MinutesForm, PlanForm
 from app.tasking.tasks.forms import id_choices, owner_choices
@@ -81,7 +82,7 @@ def meeting_new():
 
 
 def _render_meeting(meeting, *, status=200, plans=None, attendees=None, minutes=None, add=None, conflict=None):
-    entries = ms.pack_entries(meeting)
+    entries = pack.pack_entries(meeting)
     plan_forms = {}
     for e in entries:
         item = e.item
@@ -234,7 +235,7 @@ def meeting_plan(meeting_id, item_id):
 @roles_required(*READERS)
 def meeting_pack(meeting_id):
     found = _meeting_or_404(meeting_id)
-    entries = ms.export_pack(found, user=current_user)
+    entries = pack.export_pack(found, user=current_user)
     return render_template(
         "tasking/pack.html", meeting=found, entries=entries, reasons=AGENDA_REASONS, tactics=MEETING_TACTICS
     )
@@ -244,7 +245,7 @@ def meeting_pack(meeting_id):
 @roles_required(*READERS)
 def meeting_csv(meeting_id):
     found = _meeting_or_404(meeting_id)
-    body = ms.export_csv(found, user=current_user)
+    body = pack.export_csv(found, user=current_user)
     filename = f"tasking-meeting-{found.id}-{found.held_on.isoformat()}.csv"
     return Response(
         "\ufeff" + body,  # a BOM, so spreadsheet programs read the names as UTF-8
