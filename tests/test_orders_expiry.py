@@ -10,7 +10,7 @@ from app.audit.models import AuditEntry
 from app.audit.services import Actor
 from app.base import local_today, local_zone
 from app.extensions import db
-from app.orders import services
+from app.orders import expiry
 from app.tasking.models import Task
 from tests.factories import count, make_order, make_person
 
@@ -55,7 +55,7 @@ def supervisor(client, make_user, login):
 
 
 def test_orders_in_force_ending_within_7_days_are_listed(client, supervisor, orders):
-    assert [o.ref for o in services.expiring_orders(TODAY)] == ["ENDS-TODAY", "ENDS-7"]
+    assert [o.ref for o in expiry.expiring_orders(TODAY)] == ["ENDS-TODAY", "ENDS-7"]
     page = client.get("/orders/expiring").get_data(as_text=True)
     for ref in ("ENDS-TODAY", "ENDS-7"):
         assert f">{ref}</a>" in page
@@ -127,7 +127,7 @@ def test_only_supervisors_see_the_protection_gap(client, make_user, login, order
 
 def test_expiry_alerts_are_raised_once_per_order_and_end_date(app, orders):
     actor = Actor("scheduler")
-    raised = services.raise_expiry_alerts(TODAY, actor=actor)
+    raised = expiry.raise_expiry_alerts(TODAY, actor=actor)
     assert sorted(a.object_ref for a in raised) == ["ENDS-7", "ENDS-TODAY"]
     alert = db.session.scalar(sa.select(Alert).where(Alert.object_ref == "ENDS-7"))
     assert alert.kind == "order_expiring" and alert.object_type == "order"
@@ -138,36 +138,36 @@ def test_expiry_alerts_are_raised_once_per_order_and_end_date(app, orders):
     assert entry.username == "scheduler" and entry.data["orders"] == ["ENDS-TODAY", "ENDS-7"]
 
     # The job runs again (a restart, a second worker): nothing new.
-    assert services.raise_expiry_alerts(TODAY, actor=actor) == []
+    assert expiry.raise_expiry_alerts(TODAY, actor=actor) == []
     assert count(Alert) == 2
 
     # Tomorrow LATER is in force and ENDS-8 comes within 7 days; the others already have their alert.
-    raised = services.raise_expiry_alerts(TODAY + timedelta(days=1), actor=actor)
+    raised = expiry.raise_expiry_alerts(TODAY + timedelta(days=1), actor=actor)
     assert [a.object_ref for a in raised] == ["LATER", "ENDS-8"]
     assert count(Alert) == 4
 
 
 def test_an_order_whose_end_is_varied_gets_an_alert_for_its_new_end_date(app, orders):
     actor = Actor("scheduler")
-    services.raise_expiry_alerts(TODAY, actor=actor)
+    expiry.raise_expiry_alerts(TODAY, actor=actor)
     order = orders["seven"]
     order.ends_on = TODAY + timedelta(days=5)
     db.session.commit()
-    assert [(a.object_ref, a.due_on) for a in services.raise_expiry_alerts(TODAY, actor=actor)] == [
+    assert [(a.object_ref, a.due_on) for a in expiry.raise_expiry_alerts(TODAY, actor=actor)] == [
         ("ENDS-7", TODAY + timedelta(days=5))
     ]
 
 
 def test_no_alerts_means_no_audit_entry(app):
-    assert services.raise_expiry_alerts(TODAY, actor=Actor("scheduler")) == []
+    assert expiry.raise_expiry_alerts(TODAY, actor=Actor("scheduler")) == []
     assert count(Alert) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 0
 
 
 def test_the_as_of_date_decides_what_is_expiring(app, orders):
     # Four days ago ENDED and the since-revoked order were still in force and ending within 7 days.
-    raised = services.raise_expiry_alerts(TODAY - timedelta(days=4), actor=Actor("scheduler"))
+    raised = expiry.raise_expiry_alerts(TODAY - timedelta(days=4), actor=Actor("scheduler"))
     assert sorted(a.object_ref for a in raised) == ["ENDED", "ENDS-TODAY", "REVOKED"]
     # A week from now LATER has ended and ENDS-8 is within 7 days.
-    raised = services.raise_expiry_alerts(TODAY + timedelta(days=7), actor=Actor("scheduler"))
+    raised = expiry.raise_expiry_alerts(TODAY + timedelta(days=7), actor=Actor("scheduler"))
     assert sorted(a.object_ref for a in raised) == ["ENDS-7", "ENDS-8"]

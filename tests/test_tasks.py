@@ -14,7 +14,7 @@ from app.base import local_today, local_zone, utcnow
 from app.extensions import db
 from app.tasking.board import services as lists
 from app.tasking.models import Task
-from app.tasking.tasks import rules
+from app.tasking.tasks import checks, rules
 from app.tasking.tasks import services as ts
 from tests.factories import count, make_order, make_person, make_task
 
@@ -197,11 +197,11 @@ def test_an_inactive_user_cannot_be_given_a_task(client, login, world):
 
 def test_a_due_time_today_that_has_passed_is_refused_but_a_blank_time_means_end_of_day(app, world):
     now = utcnow()
-    moment, error = ts.due_moment(TODAY, None, now=now)
+    moment, error = checks.due_moment(TODAY, None, now=now)
     assert error is None and moment > now
     one_minute_ago = (now - timedelta(minutes=1)).astimezone(local_zone())
     if one_minute_ago.date() == TODAY:
-        _, error = ts.due_moment(TODAY, one_minute_ago.time(), now=now)
+        _, error = checks.due_moment(TODAY, one_minute_ago.time(), now=now)
         assert error == "That time today has passed: give a later time."
 
 

@@ -11,16 +11,31 @@ The output depends only on (seed, scale, today): one `random.Random(seed)` drive
 so the same arguments give byte-identical files.
 """
 
-import csv
 import itertools
 import random
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
 from app.base import today as utc_today
 from app.catalogue import BREACH_OFFENCE_CIVIL, BREACH_OFFENCE_CRIMINAL
-from app.imports.parsing import FILES
+from app.imports.demo_records import DemoEvent, DemoOrder, DemoPerpetrator, DemoPerson, write_records
+from app.imports.demo_vocabulary import (
+    CONDITION_GROUP,
+    CONDITIONS,
+    CRIMINAL_BREACH_ORDER_TYPES,
+    DISTRICTS,
+    FORENAMES,
+    LEVER_CLOSED,
+    LEVER_DETAILS,
+    LEVER_MIX,
+    OFFENCE_MIX,
+    ORDER_DELAY,
+    ORDER_TYPE_MIX,
+    SERIOUS,
+    SEVERITY,
+    STREETS,
+    SURNAMES,
+)
 
 # `flask demo-data --force-scale`: about 45,000 persons and 120,000 events, a Kent-sized force.
 FORCE_SCALE = 22.5
@@ -32,257 +47,25 @@ REPEAT_SHARE = 0.245  # 2-45 events each; the rest appear once
 WINDOW_DAYS = 1096  # 36 months: the scoring window
 OLDEST_DAYS = 1460  # a thin tail of events up to 4 years old, so the window's edge matters
 
-DISTRICTS = ("Northgate", "Eastmarsh", "Southvale", "Westbury Fields", "Harbour", "Central")
-STREETS = (
-    "Eastmarsh Road",
-    "Northgate High Street",
-    "Southvale Close",
-    "Harbour Parade",
-    "Westbury Fields Lane",
-    "Central Avenue",
-    "Mill Pond Lane",
-    "Quarry Hill",
-)
 
 # Syllables chosen so that no combination is a common real surname.
-_SURNAME_STARTS = (
-    "Varn", "Ostr", "Brax", "Quen", "Drav", "Thorv", "Yarl", "Zenn", "Kesk", "Morv",
-    "Glav", "Grend", "Orsk", "Lisk", "Tarv", "Wrask", "Fesk", "Olv", "Skarr", "Brund",
-    "Crev", "Dorm", "Ilv", "Jesk", "Nolv", "Kelm", "Trebb", "Umb", "Vosk", "Yorv",
-)  # fmt: skip
-_SURNAME_ENDS = (
-    "ell", "ick", "amby", "oth", "erby", "imore", "ule", "orrow", "enholt", "aven",
-    "ithe", "ome", "urst", "andle", "iston", "oway", "ant", "ett", "edge", "ock",
-)  # fmt: skip
-SURNAMES = tuple(start + end for start, end in itertools.product(_SURNAME_STARTS, _SURNAME_ENDS))
 
-FORENAMES = {
-    "male": (
-        "Aaron", "Adam", "Alan", "Andrew", "Ben", "Callum", "Carl", "Connor", "Craig", "Daniel",
-        "Darren", "Dean", "Gary", "George", "Jack", "Jake", "James", "Jamie", "Jason", "Joe",
-        "Jordan", "Kevin", "Kieran", "Lee", "Liam", "Luke", "Mark", "Matthew", "Michael", "Nathan",
-        "Neil", "Paul", "Reece", "Ryan", "Scott", "Sean", "Shaun", "Steven", "Tom", "Wayne",
-    ),
-    "female": (
-        "Abbie", "Amy", "Becky", "Bethany", "Chantelle", "Charlotte", "Chloe", "Claire", "Danielle", "Donna",
-        "Emma", "Gemma", "Hannah", "Hayley", "Holly", "Jade", "Jodie", "Karen", "Kayleigh", "Kelly",
-        "Kirsty", "Laura", "Leanne", "Lisa", "Louise", "Lucy", "Megan", "Michelle", "Natalie", "Nicola",
-        "Rachel", "Rebecca", "Sarah", "Shannon", "Sophie", "Stacey", "Tracey", "Vicky", "Zoe", "Amber",
-    ),
-    "other": ("Alex", "Charlie", "Frankie", "Jo", "Kit", "Robin", "Sam", "Jay"),
-}  # fmt: skip
-FORENAMES["unknown"] = FORENAMES["other"]
 
 # Offence codes from least to most harmful (DESIGN.md's default harm days), each with its weight
 # among one-off perpetrators, repeat perpetrators and the power few. Low-harm categories dominate.
-OFFENCE_MIX = (
-    # code,                       one-off, repeat, power
-    ("non_crime_incident", 30, 26, 20),
-    ("criminal_damage", 9, 8, 7),
-    ("malicious_communications", 10, 11, 10),
-    ("harassment", 10, 11, 10),
-    ("stalking", 2, 3, 4),
-    ("common_assault", 20, 20, 18),
-    ("coercive_control", 3, 4, 8),
-    ("sexual_assault", 0.5, 0.6, 1.5),
-    ("arson", 0.1, 0.2, 0.5),
-    ("threats_to_kill", 1.2, 1.6, 3.5),
-    ("abh", 3.5, 4, 7),
-    ("strangulation", 0.9, 1.3, 4),
-    ("stalking_fear_of_violence", 0.4, 0.7, 1.5),
-    ("false_imprisonment", 0.08, 0.15, 0.6),
-    ("gbh", 0.15, 0.3, 1),
-    ("rape", 0.12, 0.25, 1.2),
-)
-_SEVERITY = {code: rank for rank, (code, *_) in enumerate(OFFENCE_MIX)}
-_SERIOUS = {code for code, *_ in OFFENCE_MIX if _SEVERITY[code] >= _SEVERITY["coercive_control"]}
 
 # As seeded in the order_types catalogue (DESIGN.md): breach of these is a criminal offence.
-CRIMINAL_BREACH_ORDER_TYPES = frozenset(
-    {"non_molestation", "restraining_conviction", "restraining_acquittal", "stalking_protection", "dapo",
-     "criminal_behaviour"}
-)  # fmt: skip
-ORDER_TYPE_MIX = (
-    ("dvpn", 10),
-    ("dvpo", 10),
-    ("dapn", 3),
-    ("dapo", 4),
-    ("non_molestation", 18),
-    ("occupation", 3),
-    ("restraining_conviction", 14),
-    ("restraining_acquittal", 3),
-    ("stalking_protection", 4),
-    ("bail_conditions", 20),
-    ("licence_conditions", 7),
-    ("criminal_behaviour", 3),
-)
 # Days from the incident to the order starting (court orders take weeks or months).
-_ORDER_DELAY = {
-    "dvpn": (0, 1),
-    "dapn": (0, 1),
-    "bail_conditions": (0, 1),
-    "non_molestation": (3, 45),
-    "occupation": (7, 60),
-    "dapo": (2, 40),
-    "restraining_conviction": (30, 240),
-    "restraining_acquittal": (60, 300),
-    "stalking_protection": (30, 180),
-    "licence_conditions": (90, 540),
-    "criminal_behaviour": (60, 300),
-}
 
-CONDITIONS = {
-    "common": (
-        "Not to contact the protected person directly or indirectly",
-        "Not to use or threaten violence towards the protected person",
-        "Not to intimidate, harass or pester the protected person",
-        "Not to go within 100 metres of the protected person's home",
-        "Not to post anything about the protected person on social media",
-        "Not to attend the protected person's place of work",
-        "Not to enter {street}",
-    ),
-    "notice": (
-        "Not to enter the shared home or come within 50 metres of it",
-        "Not to molest the protected person",
-    ),
-    "occupation": (
-        "To leave the shared home and not return",
-        "Not to obstruct the protected person's occupation of the home",
-    ),
-    "bail_conditions": (
-        "To live and sleep each night at the bail address",
-        "To report to {district} police station every Monday",
-    ),
-    "licence_conditions": (
-        "To reside at an address approved by the probation officer",
-        "To tell the probation officer of any new intimate relationship",
-        "To comply with a curfew between 19:00 and 07:00",
-    ),
-    "dapo": (
-        "To attend a domestic abuse perpetrator programme",
-        "To wear an electronic monitoring tag",
-    ),
-    "stalking_protection": (
-        "Not to follow the protected person",
-        "Not to monitor the protected person's phone, email or social media",
-    ),
-    "criminal_behaviour": ("Not to be drunk in a public place in {district}",),
-}
-_CONDITION_GROUP = {"dvpn": "notice", "dvpo": "notice", "dapn": "notice"}
 
 # Lever codes from the catalogue, except breach_unactioned (derived from breaches, never imported).
-LEVER_MIX = (
-    ("outstanding_warrant", 8),
-    ("wanted_circulated", 5),
-    ("licence_recall_possible", 5),
-    ("firearms_certificate", 4),
-    ("bail_conditions", 7),
-    ("proceeds_of_crime", 4),
-    ("drugs_intelligence", 12),
-    ("driving_offences", 10),
-    ("housing_tenancy", 8),
-    ("immigration", 3),
-    ("benefits", 4),
-)
-LEVER_DETAILS = {
-    "outstanding_warrant": (
-        "Warrant not backed for bail: failed to appear at magistrates' court",
-        "Warrant issued for failing to surrender to bail",
-    ),
-    "wanted_circulated": (
-        "Circulated as wanted for a burglary in {district}",
-        "Wanted for an assault outside the home",
-    ),
-    "licence_recall_possible": (
-        "On licence to the end of sentence; probation told of the latest incident",
-        "Licence condition not to contact the victim; probation asked to consider recall",
-    ),
-    "firearms_certificate": ("Holds a shotgun certificate; review requested", "Holds a firearm certificate"),
-    "bail_conditions": (
-        "On bail for an unrelated assault, not to enter {district}",
-        "On bail with conditions in a drugs investigation",
-    ),
-    "proceeds_of_crime": (
-        "Cash seized, forfeiture pending",
-        "Lifestyle beyond declared income; financial investigator engaged",
-    ),
-    "drugs_intelligence": (
-        "Intelligence of cannabis supply from the home address",
-        "Graded intelligence of class A supply in {district}",
-    ),
-    "driving_offences": ("Disqualified driver seen driving", "Drives a vehicle with no insurance"),
-    "housing_tenancy": (
-        "Social housing tenant; landlord told of the abuse",
-        "Tenancy breached by antisocial behaviour",
-    ),
-    "immigration": ("Overstayed visa; referral made to the Home Office",),
-    "benefits": ("Claims as a single person while living with the victim",),
-}
-LEVER_CLOSED = {
-    "outstanding_warrant": "Warrant executed",
-    "wanted_circulated": "Arrested; no longer wanted",
-    "licence_recall_possible": "Licence expired",
-    "firearms_certificate": "Certificate revoked",
-    "bail_conditions": "Released from bail",
-    "proceeds_of_crime": "Financial investigation closed",
-    "drugs_intelligence": "No further intelligence",
-    "driving_offences": "Disqualification ended",
-    "housing_tenancy": "Moved out of social housing",
-    "immigration": "Status resolved",
-    "benefits": "Investigation closed",
-}
-
-
-@dataclass(eq=False)
-class _Person:
-    gender: str
-    surname: str
-    forenames: str
-    district: str
-    age: int  # intended age today; the date of birth is fixed once the events are known
-    date_of_birth: date | None = None
-    pnc_id: str | None = None
-    ref: str = ""
-    first_seen: date | None = None
-
-
-@dataclass(eq=False)
-class _Event:
-    day: date
-    offence: str
-    suspect: _Person
-    victim: _Person
-    relationship: str
-    dash_risk: str
-    district: str
-    outcome: str
-    ref: str = ""
-
-
-@dataclass(eq=False)
-class _Order:
-    order_type: str
-    subject: _Person
-    protected: _Person
-    relationship: str
-    starts_on: date
-    ends_on: date | None
-    conditions: list[str]
-    ref: str = ""
-
-
-@dataclass(eq=False)
-class _Perpetrator:
-    person: _Person
-    tier: str  # "once", "repeat" or "power"
-    events: list[_Event] = field(default_factory=list)
 
 
 def write_csvs(directory, *, scale: float = 1.0, seed: int = 2022, today: date | None = None) -> dict[str, int]:
     """Write the four import CSVs into `directory` (created if need be); return the row counts."""
     generator = _Generator(random.Random(seed), scale, today or utc_today())
     generator.generate()
-    return generator.write(Path(directory))
+    return write_records(Path(directory), generator.persons, generator.events, generator.orders, generator.levers)
 
 
 def _weighted(pairs, column: int = 1):
@@ -295,12 +78,12 @@ class _Generator:
 
     def __init__(self, rng: random.Random, scale: float, today: date):
         self.rng, self.scale, self.today = rng, scale, today
-        self.persons: list[_Person] = []
-        self.perpetrators: list[_Perpetrator] = []
-        self.victims: list[_Person] = []  # pool for the occasional victim of more than one perpetrator
-        self.events: list[_Event] = []
-        self.orders: list[_Order] = []
-        self.levers: list[tuple[_Person, str, bool, date, str]] = []
+        self.persons: list[DemoPerson] = []
+        self.perpetrators: list[DemoPerpetrator] = []
+        self.victims: list[DemoPerson] = []  # pool for the occasional victim of more than one perpetrator
+        self.events: list[DemoEvent] = []
+        self.orders: list[DemoOrder] = []
+        self.levers: list[tuple[DemoPerson, str, bool, date, str]] = []
         self.offences = {tier: _weighted(OFFENCE_MIX, col) for col, tier in enumerate(("once", "repeat", "power"), 1)}
         self.order_types = _weighted(ORDER_TYPE_MIX)
         self.lever_types = _weighted(LEVER_MIX)
@@ -320,13 +103,13 @@ class _Generator:
     def age_in_days(self, day: date) -> int:
         return (self.today - day).days
 
-    def new_person(self, gender: str, age: int, district: str, surname: str | None = None) -> _Person:
+    def new_person(self, gender: str, age: int, district: str, surname: str | None = None) -> DemoPerson:
         forenames = self.rng.choice(FORENAMES[gender])
         if self.chance(0.25):
             middle = self.rng.choice(FORENAMES[gender])
             if middle != forenames:
                 forenames += " " + middle
-        person = _Person(
+        person = DemoPerson(
             gender=gender,
             surname=surname or self.rng.choice(SURNAMES),
             forenames=forenames,
@@ -376,19 +159,19 @@ class _Generator:
         else:
             age = int(rng.triangular(20, 58, 31))
         person = self.new_person(gender, age, rng.choice(DISTRICTS))
-        perpetrator = _Perpetrator(person, tier)
+        perpetrator = DemoPerpetrator(person, tier)
         self.perpetrators.append(perpetrator)
 
         escalating = tier != "once" and n_events >= 3 and self.chance(0.5 if tier == "power" else 0.3)
         days = self.event_days(tier, n_events, escalating)
         offences = [self.pick(self.offences[tier]) for _ in days]
         if escalating:  # the harm grows over time as well as the frequency
-            offences.sort(key=_SEVERITY.__getitem__)
+            offences.sort(key=SEVERITY.__getitem__)
 
         # Victims in turn: each later victim is a new partner; cut the timeline into segments.
         cuts = sorted(rng.sample(range(1, n_events), n_victims - 1)) if n_victims > 1 else []
         segments = list(zip([0, *cuts], [*cuts, n_events], strict=True))
-        dyads: list[tuple[_Person, str]] = []
+        dyads: list[tuple[DemoPerson, str]] = []
         for index, (start, end) in enumerate(segments):
             relationship = self.first_relationship(adolescent, later=index > 0)
             victim = self.victim_for(person, relationship)
@@ -410,7 +193,7 @@ class _Generator:
             return self.rng.choices(["partner", "ex_partner", "family", "other"], weights=[85, 5, 7, 3])[0]
         return self.rng.choices(["partner", "ex_partner", "family", "other"], weights=[65, 19, 11, 5])[0]
 
-    def victim_for(self, perpetrator: _Person, relationship: str) -> _Person:
+    def victim_for(self, perpetrator: DemoPerson, relationship: str) -> DemoPerson:
         rng = self.rng
         if relationship in ("partner", "ex_partner"):
             if perpetrator.gender == "male":
@@ -460,8 +243,8 @@ class _Generator:
         offsets = [latest] + [latest + int((earliest - latest) * rng.random() ** power) for _ in range(n - 1)]
         return [self.ago(o) for o in sorted(offsets, reverse=True)]
 
-    def add_event(self, perpetrator: _Perpetrator, victim: _Person, day: date, offence: str, relationship: str):
-        event = _Event(
+    def add_event(self, perpetrator: DemoPerpetrator, victim: DemoPerson, day: date, offence: str, relationship: str):
+        event = DemoEvent(
             day=day,
             offence=offence,
             suspect=perpetrator.person,
@@ -475,12 +258,12 @@ class _Generator:
         self.events.append(event)
         return event
 
-    def event_district(self, suspect: _Person, victim: _Person) -> str:
+    def event_district(self, suspect: DemoPerson, victim: DemoPerson) -> str:
         roll = self.rng.random()
         return "" if roll < 0.03 else suspect.district if roll < 0.85 else victim.district
 
     def dash_risk(self, offence: str) -> str:
-        if offence in _SERIOUS:
+        if offence in SERIOUS:
             weights = [10, 15, 40, 35]
         elif offence == "non_crime_incident":
             weights = [30, 50, 17, 3]
@@ -509,7 +292,7 @@ class _Generator:
             if not partner_events or not self.chance(p):
                 continue
             original = self.rng.choice(partner_events)
-            counter = _Perpetrator(original.victim, "once")
+            counter = DemoPerpetrator(original.victim, "once")
             self.perpetrators.append(counter)
             offences = ["common_assault", "non_crime_incident", "criminal_damage"]
             offence = self.rng.choices(offences, weights=[5, 3, 2])[0]
@@ -546,12 +329,14 @@ class _Generator:
             self.add_breaches(by_subject[order.subject], order)
         self.add_recent_breaches(by_subject)
 
-    def make_order(self, order_type: str, subject: _Person, anchor: _Event, starts_on: date | None = None) -> _Order:
+    def make_order(
+        self, order_type: str, subject: DemoPerson, anchor: DemoEvent, starts_on: date | None = None
+    ) -> DemoOrder:
         rng = self.rng
         if starts_on is None:
-            low, high = _ORDER_DELAY[order_type]
+            low, high = ORDER_DELAY[order_type]
             starts_on = min(anchor.day + timedelta(days=rng.randint(low, high)), self.today)
-        order = _Order(
+        order = DemoOrder(
             order_type=order_type,
             subject=subject,
             protected=anchor.victim,
@@ -598,9 +383,9 @@ class _Generator:
             days = rng.randint(2 * 365, 3 * 365)
         return starts_on + timedelta(days=days)
 
-    def conditions(self, order_type: str, subject: _Person) -> list[str]:
+    def conditions(self, order_type: str, subject: DemoPerson) -> list[str]:
         rng = self.rng
-        own = list(CONDITIONS.get(_CONDITION_GROUP.get(order_type, order_type), ()))
+        own = list(CONDITIONS.get(CONDITION_GROUP.get(order_type, order_type), ()))
         common = list(CONDITIONS["common"])
         wanted = rng.randint(1, 4)
         chosen = [common.pop(0)] if order_type not in ("occupation", "criminal_behaviour") else []
@@ -628,7 +413,7 @@ class _Generator:
         for order in candidates[: max(0, wanted - len(soon))]:
             order.ends_on = self.today + timedelta(days=self.rng.randint(1, 7))
 
-    def add_breaches(self, perpetrator: _Perpetrator, order: _Order) -> None:
+    def add_breaches(self, perpetrator: DemoPerpetrator, order: DemoOrder) -> None:
         rng = self.rng
         last = min(order.ends_on or self.today, self.today)
         if last < order.starts_on:
@@ -640,7 +425,9 @@ class _Generator:
         for _ in range(rng.choices([1, 2, 3, 4], weights=[55, 25, 12, 8])[0]):
             self.add_breach(perpetrator, order, order.starts_on + timedelta(days=rng.randint(0, span)))
 
-    def add_breach(self, perpetrator: _Perpetrator, order: _Order, day: date, outcome: str | None = None) -> _Event:
+    def add_breach(
+        self, perpetrator: DemoPerpetrator, order: DemoOrder, day: date, outcome: str | None = None
+    ) -> DemoEvent:
         offence = BREACH_OFFENCE_CRIMINAL if order.order_type in CRIMINAL_BREACH_ORDER_TYPES else BREACH_OFFENCE_CIVIL
         relationship = "ex_partner" if order.relationship == "partner" and self.chance(0.6) else order.relationship
         event = self.add_event(perpetrator, order.protected, day, offence, relationship)
@@ -733,7 +520,7 @@ class _Generator:
         for number, order_ in enumerate(sorted(self.orders, key=lambda o: o.starts_on), 1):
             order_.ref = f"O{number:06d}"
 
-    def pnc_id(self, person: _Person, used: set[str]) -> str:
+    def pnc_id(self, person: DemoPerson, used: set[str]) -> str:
         born = person.date_of_birth.year if person.date_of_birth else self.today.year - person.age
         first_year = max(1995, min(born + 14, self.today.year))
         while True:
@@ -744,59 +531,6 @@ class _Generator:
                 return pnc
 
     # ---- output -------------------------------------------------------------------------------
-
-    def write(self, directory: Path) -> dict[str, int]:
-        directory.mkdir(parents=True, exist_ok=True)
-        persons = sorted(self.persons, key=lambda p: p.ref)
-        events = sorted(self.events, key=lambda e: e.ref)
-        orders = sorted(self.orders, key=lambda o: o.ref)
-        levers = sorted(self.levers, key=lambda lever: (lever[0].ref, lever[1], lever[3]))
-        rows = {
-            "persons.csv": (
-                [p.ref, p.surname, p.forenames, _iso(p.date_of_birth), p.gender, p.pnc_id or "", p.district]
-                for p in persons
-            ),
-            "events.csv": (
-                [
-                    e.ref,
-                    e.day.isoformat(),
-                    e.offence,
-                    e.suspect.ref,
-                    e.victim.ref,
-                    e.relationship,
-                    e.dash_risk,
-                    e.district,
-                    e.outcome,
-                ]
-                for e in events
-            ),
-            "orders.csv": (
-                [
-                    o.ref,
-                    o.order_type,
-                    o.subject.ref,
-                    o.protected.ref,
-                    o.starts_on.isoformat(),
-                    _iso(o.ends_on),
-                    ";".join(o.conditions),
-                ]
-                for o in orders
-            ),
-            "levers.csv": (
-                [person.ref, code, "true" if active else "false", noted.isoformat(), detail]
-                for person, code, active, noted, detail in levers
-            ),
-        }
-        for name, body in rows.items():
-            with open(directory / name, "w", encoding="utf-8", newline="") as handle:
-                writer = csv.writer(handle, lineterminator="\n")
-                writer.writerow(FILES[name])
-                writer.writerows(body)
-        return {"persons": len(persons), "events": len(events), "orders": len(orders), "levers": len(levers)}
-
-
-def _iso(day: date | None) -> str:
-    return day.isoformat() if day else ""
 
 
 def _years_before(day: date, years: int) -> date:

@@ -157,38 +157,13 @@ def _tie_text(graph, a: int, b: int, names: dict[int, str], relationships: dict[
     return "; ".join(parts)
 
 
-def draw(
-    neighbourhood: network.Neighbourhood,
-    *,
-    mask_victims: bool,
-    relationship_labels: dict[str, str] | None = None,
-) -> Picture:
-    """Lay out and describe a person's neighbourhood.
-
-    With `mask_victims`, any person who is not a suspect in the drawn network (victims, and
-    persons linked only by a relationship) is shown as "Victim 1", "Person 2"... with no name,
-    reference or link, in the picture and in its text alternative alike.
-    """
-    relationship_labels = relationship_labels or {}
-    graph = network.build_graph(neighbourhood.pairs, neighbourhood.links)
-    graph.add_node(neighbourhood.centre)
-    ego = network.ego_network(graph, neighbourhood.centre, radius=network.EGO_RADIUS, cap=len(graph))
-    ego.omitted = neighbourhood.omitted
-    ego.omitted_is_lower_bound = neighbourhood.omitted_is_lower_bound
-    layout = network.radial_layout(ego)
-
-    counts: dict[int, int] = {}
-    for d in ego.distance.values():
-        counts[d] = counts.get(d, 0) + 1
-    radii = _ring_radii(counts)
-
-    max_harm = max((neighbourhood.harm.get(n, 0) for n in ego.distance), default=0)
-    roles = {n: network.role_of(ego.graph, n) for n in ego.distance}
+def _names(ego, roles: dict[int, str], persons: dict, mask_victims: bool) -> tuple[dict, dict]:
+    """Each drawn person's name and reference; masked persons are numbered "Victim 1", "Person 2"."""
     names: dict[int, str] = {}
     refs: dict[int, str | None] = {}
     masked_numbers = {ROLE_VICTIM: 0, ROLE_LINKED: 0}
     for n in sorted(ego.distance, key=lambda n: (ego.distance[n], n)):
-        info = neighbourhood.persons.get(n)
+        info = persons.get(n)
         if mask_victims and roles[n] in masked_numbers and n != ego.centre:
             masked_numbers[roles[n]] += 1
             word = "Victim" if roles[n] == ROLE_VICTIM else "Person"
@@ -196,12 +171,51 @@ def draw(
         else:
             names[n], refs[n] = _display_name(info, n), info.ref if info else None
 
+    return names, refs
+
+
+def _titles(ego, nodes: dict, names: dict, refs: dict, relationship_labels: dict[str, str]) -> None:
+    """Each node's text alternative: who they are and how they are tied to the person nearer the centre."""
+    for n, node in nodes.items():
+        up = ego.parent.get(n)
+        if up is None:
+            node.title = f"{names[n]} (this person). {node.role_label}."
+            continue
+        node.linked_to = names[up]
+        node.tie = _tie_text(ego.graph, up, n, names, relationship_labels)
+        ref = f", reference {refs[n]}" if refs[n] else ""
+        node.title = f"{names[n]}{ref}. {node.role_label}. {node.tie}."
+
+
+def _edges(graph, nodes: dict, names: dict) -> list:
+    """An arrow for each pair named in events (thicker for more), a dashed tie for a relationship."""
+    edges = []
+    for u, v, data in sorted(graph.edges(data=True), key=lambda e: (e[0], e[1])):
+        a, b = nodes[u], nodes[v]
+        bend = 0.0
+        if graph.has_edge(v, u):
+            bend = 0.12  # the two directions curve apart, each to its own side
+        events = data["events"]
+        arrow = bool(events)
+        width = 1.0 + min(5.0, 1.5 * math.log2(events)) if events else 1.5
+        path = _edge_path(a.x, a.y, a.r, b.x, b.y, b.r, bend, arrow)
+        if events:
+            title = f"{names[u]} harmed {names[v]}: {events} event{'s' if events != 1 else ''}"
+        else:
+            title = f"{names[u]} and {names[v]}: recorded relationship"
+        edges.append(Edge(path=path, width=round(width, 1), kind="events" if events else "link", title=title))
+    return edges
+
+
+def _nodes(ego, layout, radii, roles, names, refs, harm_by: dict[int, int]) -> dict[int, Node]:
+    """Each person placed on their ring, sized by harm, with a label that never reads upside down."""
+    max_harm = max((harm_by.get(n, 0) for n in ego.distance), default=0)
     nodes: dict[int, Node] = {}
     max_ring = max(ego.distance.values())
     for n, d in ego.distance.items():
         angle = layout[n][2]
         x, y = math.cos(angle) * radii[d], math.sin(angle) * radii[d]
-        harm = neighbourhood.harm.get(n, 0)
+        harm = harm_by.get(n, 0)
         r = MIN_RADIUS + (MAX_EXTRA_RADIUS * math.sqrt(harm / max_harm) if max_harm else 0.0)
         role = roles[n]
         shape = {ROLE_SUSPECT: "square", ROLE_BOTH: "diamond"}.get(role, "circle")
@@ -240,32 +254,41 @@ def draw(
         else:
             node.label_x, node.label_y = round(x, 1), round(y + r + 14, 1)
         nodes[n] = node
+    return nodes
 
-    for n, node in nodes.items():
-        up = ego.parent.get(n)
-        if up is None:
-            node.title = f"{names[n]} (this person). {node.role_label}."
-            continue
-        node.linked_to = names[up]
-        node.tie = _tie_text(ego.graph, up, n, names, relationship_labels)
-        ref = f", reference {refs[n]}" if refs[n] else ""
-        node.title = f"{names[n]}{ref}. {node.role_label}. {node.tie}."
 
-    edges = []
-    for u, v, data in sorted(ego.graph.edges(data=True), key=lambda e: (e[0], e[1])):
-        a, b = nodes[u], nodes[v]
-        bend = 0.0
-        if ego.graph.has_edge(v, u):
-            bend = 0.12  # the two directions curve apart, each to its own side
-        events = data["events"]
-        arrow = bool(events)
-        width = 1.0 + min(5.0, 1.5 * math.log2(events)) if events else 1.5
-        path = _edge_path(a.x, a.y, a.r, b.x, b.y, b.r, bend, arrow)
-        if events:
-            title = f"{names[u]} harmed {names[v]}: {events} event{'s' if events != 1 else ''}"
-        else:
-            title = f"{names[u]} and {names[v]}: recorded relationship"
-        edges.append(Edge(path=path, width=round(width, 1), kind="events" if events else "link", title=title))
+def draw(
+    neighbourhood: network.Neighbourhood,
+    *,
+    mask_victims: bool,
+    relationship_labels: dict[str, str] | None = None,
+) -> Picture:
+    """Lay out and describe a person's neighbourhood.
+
+    With `mask_victims`, any person who is not a suspect in the drawn network (victims, and
+    persons linked only by a relationship) is shown as "Victim 1", "Person 2"... with no name,
+    reference or link, in the picture and in its text alternative alike.
+    """
+    relationship_labels = relationship_labels or {}
+    graph = network.build_graph(neighbourhood.pairs, neighbourhood.links)
+    graph.add_node(neighbourhood.centre)
+    ego = network.ego_network(graph, neighbourhood.centre, radius=network.EGO_RADIUS, cap=len(graph))
+    ego.omitted = neighbourhood.omitted
+    ego.omitted_is_lower_bound = neighbourhood.omitted_is_lower_bound
+    layout = network.radial_layout(ego)
+
+    counts: dict[int, int] = {}
+    for d in ego.distance.values():
+        counts[d] = counts.get(d, 0) + 1
+    radii = _ring_radii(counts)
+
+    roles = {n: network.role_of(ego.graph, n) for n in ego.distance}
+    names, refs = _names(ego, roles, neighbourhood.persons, mask_victims)
+
+    nodes = _nodes(ego, layout, radii, roles, names, refs, neighbourhood.harm)
+    _titles(ego, nodes, names, refs, relationship_labels)
+
+    edges = _edges(ego.graph, nodes, names)
 
     role_counts = {role: sum(1 for n in nodes.values() if n.role == role and not n.centre) for role in ROLE_LABELS}
     left, top, right, bottom = _bounds(nodes.values())

@@ -11,7 +11,7 @@ from app.audit.services import Actor
 from app.base import EditConflict, ValidationFailed, local_today, local_zone
 from app.catalogue import OffenceCategory, labels
 from app.offenders.persons.services import districts
-from app.orders import bp, services
+from app.orders import bp, expiry, services
 from app.orders.breaches import services as breach_services
 from app.orders.forms import (
     BreachForm,
@@ -267,9 +267,9 @@ def revoke(ref):
 @bp.route("/expiring")
 @roles_required(*GAP_READERS)
 def expiring():
-    orders = services.expiring_orders()
-    services.view_expiring(orders)
-    tasks = services.open_application_tasks([o.id for o in orders])
+    orders = expiry.expiring_orders()
+    expiry.view_expiring(orders)
+    tasks = expiry.open_application_tasks([o.id for o in orders])
     return render_template(
         "orders/expiring.html",
         orders=orders,
@@ -287,7 +287,7 @@ def application_task(ref):
     if order.ends_on is None or not order.in_force_on(local_today()):
         flash(f"Order {order.ref} is not in force with an end date, so no application task was raised.", "warning")
         return redirect(url_for("orders.expiring"))
-    task, created = services.raise_application_task(order, user=current_user)
+    task, created = expiry.raise_application_task(order, user=current_user)
     if created:
         flash(f"Task raised: {task.title}.", "success")
     else:

@@ -13,13 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from app import signals
-from app.alerts.models import Alert
-from app.alerts.services import raise_alert
 from app.audit import services as audit
 from app.audit.models import AuditEntry
 from app.audit.services import Actor
-from app.auth.models import User
 from app.base import (
     ACHILLES_REF_PREFIX,
     REF_PATTERN,
@@ -275,27 +271,20 @@ def _persons_by_ref(refs: list[str]) -> dict[str, Person]:
     return {p.ref: p for p in db.session.scalars(sa.select(Person).where(Person.ref.in_(refs)))}
 
 
-def check_order(values: OrderInput, order: Order | None = None) -> tuple[dict, dict, dict]:
-    """Check an order's values; return (errors, warnings, resolved persons and conditions)."""
-    errors: dict[str, str] = {}
-    warnings: dict[str, str] = {}
-    now = local_today()
+def _check_ref(values: OrderInput, errors: dict) -> None:
+    if not values.ref:
+        return
+    if not REF_PATTERN.match(values.ref):
+        errors["ref"] = "Use letters, digits and / _ . - only (up to 64 characters), starting with a letter or digit."
+    elif values.ref.upper().startswith(ACHILLES_REF_PREFIX):
+        errors["ref"] = f"References starting {ACHILLES_REF_PREFIX} are given by Achilles. Leave it blank for one."
+    elif values.ref.lower() in RESERVED_REFS or values.ref.lower().startswith("breaches/"):
+        errors["ref"] = f"{values.ref!r} cannot be used as an order reference."
+    elif db.session.scalar(sa.select(Order.id).where(Order.ref == values.ref)):
+        errors["ref"] = f"An order with reference {values.ref} is already recorded."
 
-    if order is None and values.ref:
-        if not REF_PATTERN.match(values.ref):
-            errors["ref"] = (
-                "Use letters, digits and / _ . - only (up to 64 characters), starting with a letter or digit."
-            )
-        elif values.ref.upper().startswith(ACHILLES_REF_PREFIX):
-            errors["ref"] = f"References starting {ACHILLES_REF_PREFIX} are given by Achilles. Leave it blank for one."
-        elif values.ref.lower() in RESERVED_REFS or values.ref.lower().startswith("breaches/"):
-            errors["ref"] = f"{values.ref!r} cannot be used as an order reference."
-        elif db.session.scalar(sa.select(Order.id).where(Order.ref == values.ref)):
-            errors["ref"] = f"An order with reference {values.ref} is already recorded."
 
-    if values.order_type not in order_type_labels():
-        errors["order_type"] = "Choose the type of order from the list."
-
+def _check_people(values: OrderInput, errors: dict) -> tuple[Person | None, list[Person]]:
     people = _persons_by_ref([values.subject_ref, *values.protected_refs])
     subject = people.get(values.subject_ref)
     if subject is None:
@@ -308,7 +297,11 @@ def check_order(values: OrderInput, order: Order | None = None) -> tuple[dict, d
         errors["protected_refs"] = f"No person is recorded with reference {', '.join(unknown)}."
     elif values.subject_ref in values.protected_refs:
         errors["protected_refs"] = "The subject of the order cannot also be a person it protects."
+    return subject, protected
 
+
+def _check_dates(values: OrderInput, errors: dict) -> None:
+    now = local_today()
     if values.made_on and values.made_on > now:
         errors["made_on"] = "The date made cannot be in the future."
     if values.served_on:
@@ -322,38 +315,44 @@ def check_order(values: OrderInput, order: Order | None = None) -> tuple[dict, d
         errors["ends_on"] = (
             f"The end date ({values.ends_on:%d %b %Y}) is before the start date ({values.starts_on:%d %b %Y})."
         )
-    # Breaches already logged stay true to the order they were logged against.
-    logged = breach_days(order) if order is not None else []
-    if logged:
-        if values.subject_ref != order.subject.ref:
-            errors["subject_ref"] = "Breaches are logged against this order, so its subject cannot be changed."
-        if values.order_type != order.order_type:
-            errors["order_type"] = "Breaches are logged against this order, so its type cannot be changed."
-        first_ref, first_day = logged[0]
-        last_ref, last_day = logged[-1]
-        if values.starts_on > first_day and "starts_on" not in errors:
-            errors["starts_on"] = (
-                f"Breach {first_ref} was logged on {first_day:%d %b %Y}, so the order must start on or before that day."
-            )
-        if values.ends_on is not None and values.ends_on < last_day and "ends_on" not in errors:
-            errors["ends_on"] = (
-                f"Breach {last_ref} was logged on {last_day:%d %b %Y}, so the order must end on or after that day."
-            )
-    if values.order_type == DVPO and "ends_on" not in errors:
-        if values.ends_on is None:
-            warnings["ends_on"] = f"A DVPO lasts {DVPO_MIN_DAYS} to {DVPO_MAX_DAYS} days, but this one has no end date."
-        else:
-            days = dvpo_days(values.starts_on, values.ends_on)
-            if not DVPO_MIN_DAYS <= days <= DVPO_MAX_DAYS:
-                warnings["ends_on"] = (
-                    f"A DVPO lasts {DVPO_MIN_DAYS} to {DVPO_MAX_DAYS} days (counting the day it starts), "
-                    f"but these dates give {days} day{'s' if days != 1 else ''}."
-                )
 
-    if values.court and len(values.court) > 200:
-        errors["court"] = "The court name must be 200 characters or fewer."
 
-    # Conditions: numbers never change once given; a breached condition stays as it is.
+def _check_against_breaches(values: OrderInput, order: Order, errors: dict) -> None:
+    """Breaches already logged stay true to the order they were logged against."""
+    logged = breach_days(order)
+    if not logged:
+        return
+    if values.subject_ref != order.subject.ref:
+        errors["subject_ref"] = "Breaches are logged against this order, so its subject cannot be changed."
+    if values.order_type != order.order_type:
+        errors["order_type"] = "Breaches are logged against this order, so its type cannot be changed."
+    first_ref, first_day = logged[0]
+    last_ref, last_day = logged[-1]
+    if values.starts_on > first_day and "starts_on" not in errors:
+        errors["starts_on"] = (
+            f"Breach {first_ref} was logged on {first_day:%d %b %Y}, so the order must start on or before that day."
+        )
+    if values.ends_on is not None and values.ends_on < last_day and "ends_on" not in errors:
+        errors["ends_on"] = (
+            f"Breach {last_ref} was logged on {last_day:%d %b %Y}, so the order must end on or after that day."
+        )
+
+
+def _dvpo_warning(values: OrderInput, warnings: dict) -> None:
+    if values.ends_on is None:
+        warnings["ends_on"] = f"A DVPO lasts {DVPO_MIN_DAYS} to {DVPO_MAX_DAYS} days, but this one has no end date."
+        return
+    days = dvpo_days(values.starts_on, values.ends_on)
+    if not DVPO_MIN_DAYS <= days <= DVPO_MAX_DAYS:
+        warnings["ends_on"] = (
+            f"A DVPO lasts {DVPO_MIN_DAYS} to {DVPO_MAX_DAYS} days (counting the day it starts), "
+            f"but these dates give {days} day{'s' if days != 1 else ''}."
+        )
+
+
+def _check_conditions(values: OrderInput, order: Order | None, errors: dict) -> dict[int, str]:
+    """{number: text} of the conditions after the change. Numbers never change once given; a
+    breached condition stays as it is."""
     existing = {c.number: c for c in order.conditions} if order is not None else {}
     breached = breached_condition_numbers(order) if order is not None else set()
     kept: dict[int, str] = {}
@@ -374,7 +373,26 @@ def check_order(values: OrderInput, order: Order | None = None) -> tuple[dict, d
     next_number = max([*existing, 0]) + 1
     for offset, text in enumerate(new_texts):
         kept[next_number + offset] = text
+    return kept
 
+
+def check_order(values: OrderInput, order: Order | None = None) -> tuple[dict, dict, dict]:
+    """Check an order's values; return (errors, warnings, resolved persons and conditions)."""
+    errors: dict[str, str] = {}
+    warnings: dict[str, str] = {}
+    if order is None:
+        _check_ref(values, errors)
+    if values.order_type not in order_type_labels():
+        errors["order_type"] = "Choose the type of order from the list."
+    subject, protected = _check_people(values, errors)
+    _check_dates(values, errors)
+    if order is not None:
+        _check_against_breaches(values, order, errors)
+    if values.order_type == DVPO and "ends_on" not in errors:
+        _dvpo_warning(values, warnings)
+    if values.court and len(values.court) > 200:
+        errors["court"] = "The court name must be 200 characters or fewer."
+    kept = _check_conditions(values, order, errors)
     if values.confirmed:
         warnings = {}
     return errors, warnings, {"subject": subject, "protected": protected, "conditions": kept}
@@ -538,89 +556,6 @@ def revoke_order(order: Order, revoked_on: date, reason: str, *, expected_versio
 
 
 # ---- the protection gap -------------------------------------------------------------------------
-
-
-def expiring_orders(as_of: date | None = None, days: int = PROTECTION_GAP_DAYS) -> list[Order]:
-    """Orders in force on `as_of` (not revoked) whose end date falls within `days` days of it."""
-    as_of = as_of or local_today()
-    return list(
-        db.session.scalars(
-            sa.select(Order)
-            .where(in_force_clause(as_of), Order.ends_on.is_not(None), Order.ends_on <= as_of + timedelta(days=days))
-            .options(selectinload(Order.subject), selectinload(Order.protected_persons))
-            .order_by(Order.ends_on, Order.ref)
-        )
-    )
-
-
-def open_application_tasks(order_ids: list[int]) -> dict:
-    """The open order-application task of each order, if one has been raised (asked of tasking)."""
-    tasks = signals.answer(
-        signals.tasks_wanted.send("order", ids=order_ids, task_type="order_application", open_only=True), {}
-    )
-    return {order_id: found[-1] for order_id, found in tasks.items()}
-
-
-def raise_application_task(order: Order, *, user: User):
-    """Ask tasking for an "apply for a new order" task for an order about to end: (task, raised now)."""
-    return signals.answer(signals.order_application_wanted.send(order, user=user))
-
-
-def view_expiring(orders: list[Order], *, actor: Actor | None = None) -> None:
-    audit.record(
-        "search",
-        f"viewed orders ending within {PROTECTION_GAP_DAYS} days ({len(orders)})",
-        object_type="order",
-        data={"orders": [o.ref for o in orders]},
-        actor=actor,
-    )
-    db.session.commit()
-
-
-def raise_expiry_alerts(as_of: date, *, actor: Actor, days: int = PROTECTION_GAP_DAYS) -> list[Alert]:
-    """Raise an "order_expiring" alert for supervisors for each order ending within `days` days.
-
-    Called daily by the scheduler. One alert per order and end date: a repeated run raises none,
-    and an order whose end date is varied gets a new alert for its new date. Returns the alerts
-    raised by this call.
-    """
-    orders = expiring_orders(as_of, days)
-    if not orders:
-        return []
-    raised = []
-    for order in orders:
-        left = (order.ends_on - as_of).days
-        alert = raise_alert(
-            kind="order_expiring",
-            object_type="order",
-            object_ref=order.ref,
-            due_on=order.ends_on,
-            message=(
-                f"{order.type.label} {order.ref} (subject {order.subject.full_name}, {order.subject.ref}) ends on "
-                f"{order.ends_on:%d %b %Y}, "
-                + ("today" if left == 0 else f"in {left} day{'s' if left != 1 else ''}")
-                + ". Consider applying for a new order."
-            ),
-            role="supervisor",
-        )
-        if alert is not None:
-            raised.append(alert)
-    if not raised:
-        return []
-    audit.record(
-        "create",
-        f"raised {len(raised)} order-expiry alert{'s' if len(raised) != 1 else ''} as of {as_of.isoformat()}",
-        object_type="alert",
-        data={"as_of": as_of, "orders": [a.object_ref for a in raised]},
-        actor=actor,
-    )
-    try:
-        db.session.commit()
-    except IntegrityError:
-        # Another run raised the same alerts between our check and our insert: theirs stand.
-        db.session.rollback()
-        return []
-    return raised
 
 
 def active_order_subjects(as_of: date):

@@ -1,0 +1,1 @@
+"""Scheduled jobs and the single process that runs them (a leader lock and per-period claims)."""

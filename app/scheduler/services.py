@@ -48,7 +48,7 @@ def _nightly_rank(now: datetime) -> str:
 
 
 def _order_expiry_alerts(now: datetime) -> str:
-    from app.orders.services import raise_expiry_alerts
+    from app.orders.expiry import raise_expiry_alerts
 
     return f"{len(raise_expiry_alerts(now.date(), actor=ACTOR))} order-expiry alert(s)"
 

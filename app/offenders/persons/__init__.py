@@ -1,0 +1,1 @@
+"""Persons (nominals): names, aliases, markers, categories; retention review reminders."""

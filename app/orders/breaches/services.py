@@ -187,6 +187,26 @@ def _victim(order: Order, protected_ref: str | None) -> Person:
     return people[0]
 
 
+def _new_breach(order: Order, report: BreachReport, event, conditions, narrative: str, *, user: User, key, now):
+    """The breach row of a report, with its DA event; added by the caller."""
+    return Breach(
+        ref=placeholder_ref(),
+        order_id=order.id,
+        event=event,
+        occurred_at=report.occurred_at.astimezone(UTC),
+        narrative=narrative,
+        reported_how=report.reported_how,
+        protected_person_told=report.protected_person_told,
+        arrested=report.arrested,
+        outcome="arrest" if report.arrested else None,
+        logged_by_id=user.id,
+        logged_at=now,
+        submission_key=key,
+        conditions=conditions,
+        version_id=1,
+    )
+
+
 def log_breach(order: Order, report: BreachReport, *, user: User, submission_key: str | None = None) -> LoggedBreach:
     """Log a breach and act on it, all in one transaction; return the breach and the new score.
 
@@ -221,22 +241,7 @@ def log_breach(order: Order, report: BreachReport, *, user: User, submission_key
             outcome="arrest" if report.arrested else "ongoing",
             narrative=narrative,
         )
-        breach = Breach(
-            ref=placeholder_ref(),
-            order_id=order.id,
-            event=event,
-            occurred_at=report.occurred_at.astimezone(UTC),
-            narrative=narrative,
-            reported_how=report.reported_how,
-            protected_person_told=report.protected_person_told,
-            arrested=report.arrested,
-            outcome="arrest" if report.arrested else None,
-            logged_by_id=user.id,
-            logged_at=now,
-            submission_key=key,
-            conditions=conditions,
-            version_id=1,
-        )
+        breach = _new_breach(order, report, event, conditions, narrative, user=user, key=key, now=now)
         db.session.add(breach)
         # The unique submission key is checked here: a concurrent twin fails now, before more work.
         db.session.flush()

@@ -1,0 +1,1 @@
+"""The target list: the latest full ranking read back, filtered, explained and exported."""

@@ -1,0 +1,1 @@
+"""Clare's Law (the Domestic Violence Disclosure Scheme): Right to Ask and Right to Know cases."""

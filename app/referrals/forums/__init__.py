@@ -1,0 +1,1 @@
+"""MARAC, MATAC and MASIP referrals, with MARAC's suggested criteria."""

@@ -235,6 +235,33 @@ def check_screening(answers: dict | None) -> tuple[dict[str, str], dict[str, str
     return kept, errors
 
 
+def _check_move(
+    referral, to_state, moved_on, reason, programme, screening, screening_notes
+) -> tuple[dict, dict | None]:
+    """(errors, the screening answers kept) for a move; the state machine itself is checked first."""
+    errors: dict[str, str] = {}
+    check_date(errors, "moved_on", moved_on, "the date of the move")
+    if moved_on is not None and "moved_on" not in errors and moved_on < referral.state_on:
+        errors["moved_on"] = (
+            f"The date of the move cannot be before {referral.state_on.strftime('%d %b %Y')}, "
+            f"when the referral became {referral.state_label.lower()}."
+        )
+    if to_state in MOVES_NEEDING_REASON and not reason:
+        errors["reason"] = f"Give the reason the referral is {REFERRAL_STATES[to_state].lower()}."
+    check_length(errors, "reason", reason, MAX_REASON, "the reason")
+    if to_state == "referred":
+        if not programme:
+            errors["programme"] = "Choose the programme the person is referred to."
+        elif programme not in programme_labels():
+            errors["programme"] = "Choose a programme from the list."
+    kept = None
+    if to_state == "screened":
+        kept, screening_errors = check_screening(screening)
+        errors.update(screening_errors)
+        check_length(errors, "screening_notes", screening_notes, MAX_NOTE, "the screening notes")
+    return errors, kept
+
+
 def move(
     referral: ProgrammeReferral,
     to_state: str,
@@ -259,27 +286,8 @@ def move(
         raise IllegalMove(referral, to_state)
     reason = clean(reason)
     screening_notes = clean(screening_notes)
-    errors: dict[str, str] = {}
-    check_date(errors, "moved_on", moved_on, "the date of the move")
-    if moved_on is not None and "moved_on" not in errors and moved_on < referral.state_on:
-        errors["moved_on"] = (
-            f"The date of the move cannot be before {referral.state_on.strftime('%d %b %Y')}, "
-            f"when the referral became {referral.state_label.lower()}."
-        )
-    if to_state in MOVES_NEEDING_REASON and not reason:
-        errors["reason"] = f"Give the reason the referral is {REFERRAL_STATES[to_state].lower()}."
-    check_length(errors, "reason", reason, MAX_REASON, "the reason")
     programme = programme_code or referral.programme_code
-    if to_state == "referred":
-        if not programme:
-            errors["programme"] = "Choose the programme the person is referred to."
-        elif programme not in programme_labels():
-            errors["programme"] = "Choose a programme from the list."
-    kept = None
-    if to_state == "screened":
-        kept, screening_errors = check_screening(screening)
-        errors.update(screening_errors)
-        check_length(errors, "screening_notes", screening_notes, MAX_NOTE, "the screening notes")
+    errors, kept = _check_move(referral, to_state, moved_on, reason, programme, screening, screening_notes)
     if errors:
         raise ValidationFailed(errors)
 

@@ -1,0 +1,1 @@
+"""Lists of tasks: My tasks, the supervisors' board and hidden-harm visits due."""

@@ -21,8 +21,9 @@ from app.network import graph as network
 from app.network import services as network_services
 from app.offenders.models import Person
 from app.tasking.models import Task
+from app.tasking.tasks.checks import TaskInput
 from app.tasking.tasks.rules import OPEN_STATUSES, is_deferred, is_supervisor, overdue_clause
-from app.tasking.tasks.services import TaskInput, create_task
+from app.tasking.tasks.services import create_task
 
 HIDDEN_HARM_VISIT_DAYS = 90
 

@@ -6,7 +6,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.catalogue import MEETING_TACTICS, select_choices
 from app.tasking.meetings.services import DEFAULT_AGENDA_SIZE, MAX_AGENDA_SIZE, MAX_MINUTES, MAX_RATIONALE
-from app.tasking.tasks.services import MAX_REF
+from app.tasking.tasks.checks import MAX_REF
 from app.web import ChoiceField, Day, MultiCheckboxField, strip
 
 

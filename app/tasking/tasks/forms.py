@@ -15,7 +15,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.catalogue import TASK_DEFERRALS, TASK_OUTCOMES, TASK_PRIORITIES, TASK_TYPES, select_choices
-from app.tasking.tasks.services import MAX_DETAIL, MAX_NOTE, MAX_REF, MAX_TITLE
+from app.tasking.tasks.checks import MAX_REF
+from app.tasking.tasks.services import MAX_DETAIL, MAX_NOTE, MAX_TITLE
 from app.web import ChoiceField, ChoiceRadio, Clock, Day, strip
 
 # ---- tasks --------------------------------------------------------------------------------------

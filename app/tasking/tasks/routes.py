@@ -23,7 +23,7 @@ from app.extensions import db
 from app.offenders.models import Person
 from app.security import roles_required
 from app.tasking import bp
-from app.tasking.tasks import rules
+from app.tasking.tasks import checks, rules
 from app.tasking.tasks import services as ts
 from app.tasking.tasks.forms import (
     CancelForm,
@@ -186,7 +186,7 @@ def task_new():
         form.team.data = ""
         return render_template("tasking/task_form.html", form=form, task=None, supervisor=supervisor, person=person)
     if form.validate_on_submit():
-        values = ts.TaskInput(
+        values = checks.TaskInput(
             task_type=form.task_type.data,
             title=form.title.data,
             person_ref=form.person_ref.data,

@@ -1,4 +1,4 @@
-"""Tasks: raise, edit, allocate, work through their statuses and defer; My tasks, the board, hidden harm.
+"""Tasks: raise, edit, allocate, work through their statuses and defer.
 
 Every change is checked and audited here, with its before and after values, in the same
 transaction. Optimistic locking: callers pass the version their form was rendered with, and
@@ -15,10 +15,10 @@ Who may do what (also written in docs/decisions.md):
 
 import functools
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.alerts.services import raise_alert
@@ -29,8 +29,6 @@ from app.auth.models import Team, User, user_roles
 from app.base import (
     EditConflict,
     ValidationFailed,
-    local_date,
-    local_time,
     local_today,
     local_zone,
     stripped,
@@ -39,8 +37,8 @@ from app.base import (
 from app.catalogue import TASK_DEFERRALS, TASK_OUTCOMES, TASK_PRIORITIES, TASK_STATUSES, TASK_TYPES
 from app.extensions import db
 from app.offenders.models import Person
-from app.orders.models import Breach, Order
 from app.tasking.models import Task, TaskingMeeting
+from app.tasking.tasks.checks import MAX_REF, TaskInput, check_person_link, due_moment, owner_and_team, records_named
 from app.tasking.tasks.rules import (
     FINAL_STATUSES,
     TASK_OWNER_ROLES,
@@ -56,10 +54,6 @@ from app.tasking.tasks.rules import (
 MAX_TITLE = 200
 MAX_DETAIL = 5000
 MAX_NOTE = 2000
-MAX_REF = 64
-MAX_DUE_DAYS = 366
-DEFAULT_DUE_TIME = time(17, 0)
-LATEST_DUE_TIME = time(23, 59)
 DEFERRAL_MAX_DAYS = 90
 # A deferral other than a snooze still comes back on its own, so nothing is put aside for good.
 DEFAULT_DEFERRAL_DAYS = {"action_elsewhere": 14, "data_wrong": 7}
@@ -184,81 +178,7 @@ def view_task(task: Task, *, actor: Actor | None = None) -> None:
 # ---- validation helpers -------------------------------------------------------------------------
 
 
-def due_moment(
-    due_on: date | None, due_time: time | None, *, now: datetime | None = None
-) -> tuple[datetime | None, str | None]:
-    """The due instant (UK local time, stored UTC) from a date and an optional time; or an error."""
-    now = now or utcnow()
-    today = local_date(now)
-    if due_on is None:
-        return None, "Enter the date the task is due."
-    if due_on < today:
-        return None, "The due date has passed: give today or a later date."
-    if due_on > today + timedelta(days=MAX_DUE_DAYS):
-        return None, f"Give a due date within {MAX_DUE_DAYS} days."
-    at = due_time
-    if at is None:
-        at = DEFAULT_DUE_TIME
-        if local_time(due_on, at) <= now:
-            at = LATEST_DUE_TIME  # due today after five: by the end of the day
-    moment = local_time(due_on, at)
-    if moment <= now and due_time is not None:
-        return None, "That time today has passed: give a later time."
-    return moment, None
-
-
-def _owner_and_team(owner_id, team_id, *, user: User, errors: dict) -> tuple[User | None, Team | None]:
-    owner = team = None
-    if owner_id is not None:
-        owner = db.session.get(User, owner_id)
-        if owner is None or not owner.active or not owner.has_any_role(*TASK_OWNER_ROLES):
-            errors["owner"] = "Choose an officer or supervisor from the list."
-            owner = None
-    if team_id is not None:
-        team = db.session.get(Team, team_id)
-        if team is None:
-            errors["team"] = "Choose a team from the list."
-    if not is_supervisor(user) and "owner" not in errors:
-        # Officers raise tasks for themselves; allocating work to others is the supervisor's job.
-        if owner is not None and owner.id != user.id:
-            errors["owner"] = "You can raise tasks only for yourself: a supervisor allocates tasks to others."
-        owner, team = user, user.team
-        errors.pop("team", None)
-    if team is None and owner is not None and "team" not in errors:
-        team = owner.team
-    if owner is None and team is None and not errors:
-        errors["owner"] = "Choose the officer who will do it, or a team to allocate it later."
-    return owner, team
-
-
-def _check_person_link(person: Person, order: Order | None, breach: Breach | None, errors: dict) -> None:
-    def concerns(o: Order) -> bool:
-        return o.subject_id == person.id or any(p.id == person.id for p in o.protected_persons)
-
-    if order is not None and not concerns(order):
-        errors["order_ref"] = f"Order {order.ref} is not about {person.full_name} ({person.ref})."
-    if breach is not None and not concerns(breach.order):
-        errors["breach_ref"] = f"Breach {breach.ref} is not about {person.full_name} ({person.ref})."
-
-
 # ---- raising a task -----------------------------------------------------------------------------
-
-
-@dataclass
-class TaskInput:
-    task_type: str | None
-    title: str | None
-    person_ref: str | None
-    due_on: date | None
-    due_time: time | None = None
-    priority: str | None = "normal"
-    detail: str | None = None
-    owner_id: int | None = None
-    team_id: int | None = None
-    order_ref: str | None = None
-    breach_ref: str | None = None
-    meeting_id: int | None = None
-    referral_ref: str | None = None
 
 
 def create_task(values: TaskInput, *, user: User) -> Task:
@@ -277,31 +197,10 @@ def create_task(values: TaskInput, *, user: User) -> Task:
         errors["detail"] = f"Keep the detail to {MAX_DETAIL} characters or fewer."
     if values.priority not in TASK_PRIORITIES:
         errors["priority"] = "Choose the priority."
-    person = None
-    person_ref = stripped(values.person_ref)
-    if not person_ref:
-        errors["person_ref"] = "Enter the person reference of the person the task is about."
-    else:
-        person = db.session.scalar(sa.select(Person).where(Person.ref == person_ref))
-        if person is None:
-            errors["person_ref"] = f"No person has the reference {person_ref[:MAX_REF]}."
-    order = breach = meeting = None
-    order_ref = stripped(values.order_ref)
-    if order_ref:
-        order = db.session.scalar(
-            sa.select(Order).where(Order.ref == order_ref).options(selectinload(Order.protected_persons))
-        )
-        if order is None:
-            errors["order_ref"] = f"No order has the reference {order_ref[:MAX_REF]}."
-    breach_ref = stripped(values.breach_ref)
-    if breach_ref:
-        breach = db.session.scalar(sa.select(Breach).where(Breach.ref == breach_ref))
-        if breach is None:
-            errors["breach_ref"] = f"No breach has the reference {breach_ref[:MAX_REF]}."
-        elif order is None:
-            order = breach.order
+    person, order, breach = records_named(values, errors)
+    meeting = None
     if person is not None:
-        _check_person_link(person, order, breach, errors)
+        check_person_link(person, order, breach, errors)
     if values.meeting_id is not None:
         meeting = db.session.get(TaskingMeeting, values.meeting_id)
         if meeting is None:
@@ -314,7 +213,7 @@ def create_task(values: TaskInput, *, user: User) -> Task:
     due_at, due_error = due_moment(values.due_on, values.due_time)
     if due_error:
         errors["due_on"] = due_error
-    owner, team = _owner_and_team(values.owner_id, values.team_id, user=user, errors=errors)
+    owner, team = owner_and_team(values.owner_id, values.team_id, user=user, errors=errors)
     if errors:
         db.session.rollback()
         raise ValidationFailed(errors)
@@ -458,7 +357,7 @@ def reassign(
     errors: dict[str, str] = {}
     if owner_id is None and team_id is None:
         team_id = task.team_id
-    owner, team = _owner_and_team(owner_id, team_id, user=user, errors=errors)
+    owner, team = owner_and_team(owner_id, team_id, user=user, errors=errors)
     if errors:
         db.session.rollback()
         raise ValidationFailed(errors)
@@ -614,18 +513,3 @@ def resume(task: Task, *, expected_version: int, user: User) -> dict:
     before = snapshot(task)
     task.deferral_kind = task.deferred_until = task.deferral_reason = None
     return _save(task, before, f"brought task {task.id} back from being put aside", user=user)
-
-
-# ---- My tasks -----------------------------------------------------------------------------------
-
-
-# ---- the board ----------------------------------------------------------------------------------
-
-
-# ---- hidden-harm visits -------------------------------------------------------------------------
-
-
-# ---- for other pages ----------------------------------------------------------------------------
-
-
-# ---- tasks other parts ask for (app.signals): breaches, orders about to end ---------------------
