@@ -6,6 +6,7 @@ server and Chromium for browser journeys.
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -167,3 +168,24 @@ def live_server(app, _live_app):
     thread.join(5)
     with _live_app.app_context():
         db.engine.dispose()
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as seen:` collects the SQL statements run inside the block (indico's
+    fixture): a page or service whose statements grow with the data shows up as a longer list."""
+
+    @contextmanager
+    def counter():
+        seen: list[str] = []
+
+        def count(conn, cursor, statement, parameters, context, executemany):
+            seen.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            yield seen
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+
+    return counter

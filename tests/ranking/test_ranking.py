@@ -19,7 +19,7 @@ from app.orders.models import Order
 from app.ranking import services
 from app.ranking.models import ScoreRow, ScoreRun, ScoringModel
 from tests.factories import make_event, make_lever, make_order, make_person
-from tests.test_scoring import V1
+from tests.ranking.test_scoring import V1
 
 AS_OF = date(2025, 6, 30)
 ACTOR = Actor("test")
@@ -510,39 +510,31 @@ def _populate(first: int, count: int) -> None:
     db.session.commit()
 
 
-def _statements_during(fn) -> tuple[int, object]:
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
+def _statements_during(fn, count_queries) -> tuple[int, object]:
+    with count_queries() as seen:
         result = fn()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements), result
+    return len(seen), result
 
 
-def test_compute_ranking_queries_do_not_grow_with_persons(app):
+def test_compute_ranking_queries_do_not_grow_with_persons(app, count_queries):
     _populate(1, 5)
     db.session.expire_all()
-    few, ranked = _statements_during(lambda: services.compute_ranking(AS_OF))
+    few, ranked = _statements_during(lambda: services.compute_ranking(AS_OF), count_queries)
     assert len(ranked) == 5
     _populate(100, 45)
     db.session.expire_all()
-    many, ranked = _statements_during(lambda: services.compute_ranking(AS_OF))
+    many, ranked = _statements_during(lambda: services.compute_ranking(AS_OF), count_queries)
     assert len(ranked) == 50
     assert all("active_order" in s.flags and s.levers["drugs_intelligence"] == 10 for s in ranked)
     assert many == few <= 5
 
 
-def test_rescore_person_queries_only_that_person(app):
+def test_rescore_person_queries_only_that_person(app, count_queries):
     _populate(1, 40)
     person_id = db.session.scalar(sa.select(Person.id).where(Person.ref == "Q0007"))
     db.session.expire_all()
     statements, result = _statements_during(
-        lambda: services.rescore_person(person_id, as_of=AS_OF, actor=ACTOR, commit=False)
+        lambda: services.rescore_person(person_id, as_of=AS_OF, actor=ACTOR, commit=False), count_queries
     )
     assert result["person_ref"] == "Q0007"
     assert statements <= 8

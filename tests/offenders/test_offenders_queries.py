@@ -4,7 +4,6 @@ Each page is requested twice: once with a small record, once with a large one. T
 equal, so that a query per row (N+1) cannot creep in unnoticed.
 """
 
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -16,21 +15,7 @@ from app.offenders.models import Person, PersonAlias, PersonLink, WarningMarker
 from app.orders.models import Breach
 from app.tasking.models import Task
 from tests.factories import make_event, make_forum_referral, make_lever, make_order, make_person, make_referral
-from tests.test_offenders import make_run
-
-
-@contextmanager
-def statements():
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
+from tests.offenders.test_offenders import make_run
 
 
 def _story(prefix: str, size: int):
@@ -71,27 +56,29 @@ def reader(make_user, login):
     login(make_user("quinn", "supervisor"))
 
 
-def _count(client, url) -> int:
+def _count(client, url, count_queries) -> int:
     client.get(url)  # warm-up: the signed-in user, catalogues and compiled statements
-    with statements() as seen:
+    with count_queries() as seen:
         response = client.get(url)
     assert response.status_code == 200
     return len(seen)
 
 
-def test_profile_statements_do_not_grow_with_the_record(client, reader):
+def test_profile_statements_do_not_grow_with_the_record(client, reader, count_queries):
     small, large = _story("A", 1), _story("B", 12)
     make_run({small: 90, large: 120})
-    assert _count(client, f"/persons/{small.ref}") == _count(client, f"/persons/{large.ref}")
-    assert _count(client, f"/persons/{large.ref}") <= 40
+    assert _count(client, f"/persons/{small.ref}", count_queries) == _count(
+        client, f"/persons/{large.ref}", count_queries
+    )
+    assert _count(client, f"/persons/{large.ref}", count_queries) <= 40
 
 
-def test_list_statements_do_not_grow_with_the_page(client, reader):
+def test_list_statements_do_not_grow_with_the_page(client, reader, count_queries):
     for i in range(20):
         _story(f"C{i:02d}", 1)  # 60 persons, each centre with an alias, a lever and an order
     one, full = "/persons/?q=C00S", "/persons/?q=C"  # 1 person; a full page of 50
-    assert _count(client, one) == _count(client, full)
+    assert _count(client, one, count_queries) == _count(client, full, count_queries)
     make_run({p: 50 + n for n, p in enumerate(db.session.scalars(sa.select(Person)))})
-    assert _count(client, one) == _count(client, full)
+    assert _count(client, one, count_queries) == _count(client, full, count_queries)
     filtered = "/persons/?q=C&serial=y&active_order=y&active_levers=y"
-    assert _count(client, filtered) <= 20
+    assert _count(client, filtered, count_queries) <= 20

@@ -24,7 +24,7 @@ from app.ranking.scoring import (
     score_person,
 )
 
-MIGRATION = Path(__file__).parent.parent / "migrations" / "versions" / "20261121_5e1d0c7a9b21_seed_catalogues.py"
+MIGRATION = Path(__file__).parents[2] / "migrations" / "versions" / "20261121_5e1d0c7a9b21_seed_catalogues.py"
 
 
 def _seeded_v1() -> dict:

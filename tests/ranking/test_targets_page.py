@@ -207,7 +207,7 @@ def test_raise_a_task_link_for_those_who_may_raise_one(world, app, client, make_
         assert "/tasks/new" not in text_of(analyst.get("/targets"))  # analysts do not raise tasks
 
 
-def test_the_page_makes_the_same_queries_for_few_or_many_rows(app, client, make_user, login):
+def test_the_page_makes_the_same_queries_for_few_or_many_rows(app, client, make_user, login, count_queries):
     victim = make_person("VQ")
     login(make_user("sup", "supervisor"))
 
@@ -232,16 +232,8 @@ def test_the_page_makes_the_same_queries_for_few_or_many_rows(app, client, make_
         services.run_ranking(TODAY, "nightly", actor=ACTOR)  # each list then has a run before it
 
     def statements() -> int:
-        seen = []
-
-        def count(*args):
-            seen.append(args[2])
-
-        sa.event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with count_queries() as seen:
             response = client.get("/targets?per_page=100")
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", count)
         assert response.status_code == 200
         return len(seen)
 

@@ -26,7 +26,7 @@ TODAY = local_today()
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 # Where the journey leaves its pictures for a person to look at (not checked by the test).
-ARTEFACTS = Path(__file__).parent.parent / "test-results" / "tasking"
+ARTEFACTS = Path(__file__).parents[2] / "test-results" / "tasking"
 
 
 def fits_the_screen(page: Page) -> bool:

@@ -16,8 +16,8 @@ from app.ranking import services
 from app.ranking.model_versions import services as model_versions
 from app.ranking.models import ScoringModel
 from tests.factories import make_event, make_lever, make_person
-from tests.test_ranking import stored_as_json
-from tests.test_scoring import V1
+from tests.ranking.test_ranking import stored_as_json
+from tests.ranking.test_scoring import V1
 
 ACTOR = Actor("test")
 AS_OF = date(2025, 6, 30)

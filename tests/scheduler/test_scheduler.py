@@ -96,7 +96,7 @@ def _start(database, tmp_path, name):
     log = (tmp_path / f"{name}.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "scheduler", "run", "--every", "1", "--standby-poll", "0.3"],
-        cwd=Path(__file__).parent.parent,
+        cwd=Path(__file__).parents[2],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
