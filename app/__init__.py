@@ -169,7 +169,8 @@ def register_template_helpers(app: Flask) -> None:
 
 def register_commands(app: Flask) -> None:
     from app.auth.cli import users_cli
-    from app.imports.cli import demo_data_command, import_data_command
+    from app.demo.cli import demo_data_command
+    from app.imports.cli import import_data_command
     from app.ranking.cli import rank_command
     from app.scheduler.cli import scheduler_cli
 

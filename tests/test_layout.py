@@ -31,7 +31,8 @@ LAYERS = [
     {"referrals"},
     {"victims"},
     {"imports"},
-    {"profile", "main", "api", "scheduler"},
+    {"profile", "main", "api", "scheduler", "analysis"},
+    {"demo"},
     {"models"},
     {"__init__"},
 ]

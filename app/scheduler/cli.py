@@ -6,6 +6,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.extensions import db
+from app.scheduler import jobs
 from app.scheduler import services as scheduler
 from app.scheduler.models import JobRun
 
@@ -29,7 +30,7 @@ def run(every, standby_poll):
 
 
 @scheduler_cli.command("run-job")
-@click.argument("name", type=click.Choice(sorted(scheduler.JOBS)))
+@click.argument("name", type=click.Choice(sorted(jobs.JOBS)))
 def run_job(name):
     """Run one job now, for the current period (skipped if that period has already run)."""
     ran = scheduler.run_job(current_app._get_current_object(), name)
@@ -43,7 +44,7 @@ def run_job(name):
 @scheduler_cli.command("status")
 def status():
     """The jobs, their schedules and their latest runs."""
-    for name, spec in scheduler.JOBS.items():
+    for name, spec in jobs.JOBS.items():
         last = db.session.scalar(sa.select(JobRun).where(JobRun.job == name).order_by(JobRun.started_at.desc()))
         when = f"last {last.status} {last.started_at:%Y-%m-%d %H:%M} UTC ({last.detail or ''})" if last else "never run"
         click.echo(f"{name:<25} {spec.description}; {when}")

@@ -15,8 +15,6 @@ import os
 import socket
 import time
 import zlib
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,81 +26,15 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
-from app.audit.services import Actor
 from app.base import utcnow
 from app.extensions import db
+from app.scheduler.jobs import JOBS
 from app.scheduler.models import JobRun
 
 log = logging.getLogger("achilles.scheduler")
-ACTOR = Actor("scheduler")
 # A claim left "running" this long by a process that died may be taken again.
 STALE_CLAIM = timedelta(hours=6)
 LEADER_LOCK_KEY = zlib.crc32(b"achilles-scheduler-leader")
-
-
-def _nightly_rank(now: datetime) -> str:
-    from app.ranking.services import run_ranking
-
-    run = run_ranking(now.date(), "nightly", actor=ACTOR)
-    return f"{run.ranked_count} persons ranked"
-
-
-def _order_expiry_alerts(now: datetime) -> str:
-    from app.orders.expiry import raise_expiry_alerts
-
-    return f"{len(raise_expiry_alerts(now.date(), actor=ACTOR))} order-expiry alert(s)"
-
-
-def _overdue_task_alerts(now: datetime) -> str:
-    from app.tasking.tasks.requests import raise_overdue_task_alerts
-
-    return f"{raise_overdue_task_alerts(now, actor=ACTOR)} overdue-task alert(s)"
-
-
-def _record_review_reminders(now: datetime) -> str:
-    from app.offenders.persons.services import raise_record_review_alerts
-
-    return f"{raise_record_review_alerts(now.date(), actor=ACTOR)} record-review alert(s)"
-
-
-def _prune_login_attempts(now: datetime) -> str:
-    from app.auth.services import prune_login_attempts
-
-    return f"{prune_login_attempts(now, actor=ACTOR)} old sign-in attempt(s) removed"
-
-
-def _clare_overdue_alerts(now: datetime) -> str:
-    from app.referrals.clares_law.services import raise_clare_overdue_alerts
-
-    return f"{raise_clare_overdue_alerts(now.date(), actor=ACTOR)} Clare's Law overdue alert(s)"
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    func: Callable[[datetime], str]
-    trigger: dict  # CronTrigger arguments, in UTC
-    period_format: str  # strftime of the run time: one run per distinct value
-    description: str
-
-
-JOBS: dict[str, JobSpec] = {
-    "nightly_rank": JobSpec(_nightly_rank, {"hour": 1, "minute": 30}, "%Y-%m-%d", "full re-rank of every person"),
-    "order_expiry_alerts": JobSpec(
-        _order_expiry_alerts, {"hour": 5, "minute": 0}, "%Y-%m-%d", "alerts for orders ending within 7 days"
-    ),
-    "overdue_task_alerts": JobSpec(
-        _overdue_task_alerts, {"minute": 10}, "%Y-%m-%dT%H", "alerts for tasks past their due time (hourly)"
-    ),
-    "record_review_reminders": JobSpec(
-        _record_review_reminders, {"hour": 3, "minute": 0}, "%Y-%m-%d", "retention-review reminders (MoPI)"
-    ),
-    "prune_login_attempts": JobSpec(
-        _prune_login_attempts, {"hour": 3, "minute": 30}, "%Y-%m-%d", "remove sign-in attempts older than 90 days"
-    ),
-    "clare_overdue_alerts": JobSpec(
-        _clare_overdue_alerts, {"hour": 6, "minute": 0}, "%Y-%m-%d", "alerts for Clare's Law cases past 28 days"
-    ),
-}
 
 
 def period_of(name: str, now: datetime, every: int | None = None) -> str:

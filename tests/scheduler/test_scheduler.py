@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.ranking.models import ScoreRun
+from app.scheduler import jobs
 from app.scheduler import services as scheduler
 from app.scheduler.models import JobRun
 from tests.factories import make_event, make_person
@@ -51,7 +52,7 @@ def test_a_failed_run_is_recorded_and_retried_in_the_same_period(app, monkeypatc
             raise RuntimeError("database went away")
         return "ok"
 
-    monkeypatch.setitem(scheduler.JOBS, "prune_login_attempts", scheduler.JobSpec(flaky, {"hour": 3}, "%Y-%m-%d", "t"))
+    monkeypatch.setitem(jobs.JOBS, "prune_login_attempts", jobs.JobSpec(flaky, {"hour": 3}, "%Y-%m-%d", "t"))
     assert scheduler.run_job(app, "prune_login_attempts", now=NOW) is False
     (run,) = job_runs("prune_login_attempts")
     assert run.status == "failed" and "database went away" in run.detail
@@ -72,7 +73,7 @@ def test_two_schedulers_run_each_job_once_per_period(app, caplog):
     time.sleep(3.6)
     first.shutdown(wait=True)
     second.shutdown(wait=True)
-    for name in scheduler.JOBS:
+    for name in jobs.JOBS:
         runs = job_runs(name)
         periods = [r.period for r in runs]
         assert len(runs) >= 2, f"{name} ran {len(runs)} times"
