@@ -15,6 +15,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, instance_path=overrides.pop("INSTANCE_PATH", None))
     app.config.update(load_config(app.instance_path, overrides))
     register_extensions(app)
+    register_operations(app)
     register_blueprints(app)
     register_security(app)
     register_errorhandlers(app)
@@ -65,6 +66,7 @@ BLUEPRINTS = {
     "alerts": ["routes"],
     "imports": ["routes"],
     "api": ["routes", "targets", "breaches"],
+    "operations": ["routes"],
 }
 
 
@@ -76,6 +78,12 @@ def register_blueprints(app: Flask) -> None:
             importlib.import_module(f"app.{part}.{name}")
         app.register_blueprint(importlib.import_module(f"app.{part}").bp)
     csrf.exempt(app.blueprints["api"])  # bearer-token API: no cookies, so no CSRF
+
+
+def register_operations(app: Flask) -> None:
+    from app import operations
+
+    operations.init_app(app)  # before security, so even a refused request gets its request id
 
 
 def register_security(app: Flask) -> None:

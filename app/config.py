@@ -4,6 +4,8 @@ import os
 import secrets
 from pathlib import Path
 
+from app.operations.settings import operations_settings
+
 ENVIRONMENTS = ("development", "testing", "production")
 
 
@@ -47,7 +49,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "TESTING": env == "testing",
         "SECRET_KEY": secret_key,
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Production keeps SQL parameters (which may be personal data) out of error messages and logs.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": env == "production"},
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env == "production",
@@ -68,5 +71,6 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # SQLite only: the file the leading scheduler process locks (PostgreSQL uses an advisory lock).
         "SCHEDULER_LOCK_FILE": os.environ.get("SCHEDULER_LOCK_FILE"),
     }
+    config.update(operations_settings(env))
     config.update(overrides)
     return config
