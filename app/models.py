@@ -4,6 +4,7 @@ from app.audit.models import AuditEntry
 from app.auth.models import ApiToken, LoginAttempt, Role, Team, User
 from app.catalogue import LeverType, OffenceCategory, OrderType
 from app.offenders.models import Address, DAEvent, Lever, Person, PersonAlias, PersonCategory, PersonLink, WarningMarker
+from app.operations.models import SchedulerHeartbeat
 from app.orders.models import Breach, Order, OrderCondition
 from app.referrals.models import ClareCase, ForumReferral, ProgrammeReferral  # noqa: F401  (and their tables)
 from app.tasking.models import (
@@ -40,6 +41,7 @@ __all__ = [
     "PersonCategory",
     "PersonLink",
     "Role",
+    "SchedulerHeartbeat",
     "ScoreRow",
     "ScoreRun",
     "ScoringModel",
