@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 
 from app import scheduler
 from app.extensions import db
+from app.operations import heartbeat
 from app.tasking.models import JobRun
 
 scheduler_cli = AppGroup("scheduler", help="Run scheduled jobs (one leader process; others stand by).")
@@ -47,3 +48,4 @@ def status():
         last = db.session.scalar(sa.select(JobRun).where(JobRun.job == name).order_by(JobRun.started_at.desc()))
         when = f"last {last.status} {last.started_at:%Y-%m-%d %H:%M} UTC ({last.detail or ''})" if last else "never run"
         click.echo(f"{name:<25} {spec.description}; {when}")
+    click.echo(heartbeat.describe())

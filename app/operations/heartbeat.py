@@ -65,3 +65,12 @@ def last_beat(connection: sa.Connection) -> LastBeat | None:
     if row is None:
         return None
     return LastBeat(row.hostname, (_aware(row.now) - _aware(row.last_seen)).total_seconds())
+
+
+def describe() -> str:
+    """One line for `flask scheduler status`: which host last beat, and how long ago."""
+    with db.engine.connect() as connection:
+        beat = last_beat(connection)
+    if beat is None:
+        return "heartbeat: none recorded (no scheduler has led since this release was installed)"
+    return f"heartbeat: {beat.hostname}, {round(beat.age_seconds)} s ago"
