@@ -26,7 +26,8 @@ scheduler_cli = AppGroup("scheduler", help="Run scheduled jobs (one leader proce
 )
 def run(every, standby_poll):
     """Run the scheduler in the foreground (as a service with one replica)."""
-    scheduler.serve(current_app._get_current_object(), every=every, standby_poll=standby_poll, echo=click.echo)
+    # Through the log, so the service writes one format (JSON in production) to its journal.
+    scheduler.serve(current_app._get_current_object(), every=every, standby_poll=standby_poll, echo=scheduler.log.info)
 
 
 @scheduler_cli.command("run-job")
