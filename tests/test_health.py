@@ -172,3 +172,11 @@ def test_the_scheduler_process_keeps_readyz_ready_and_its_death_shows(database, 
         process.wait(10)
     assert _wait_until(lambda: ready(strict)[0] == 503, 10)
     assert ready(strict)[1]["failed"] == ["scheduler"]
+
+
+def test_an_installation_without_its_migrations_is_not_ready_rather_than_an_error(database, app, tmp_path):
+    broken = database.make_app(READY_REQUIRE_SCHEDULER=False)
+    broken.root_path = str(tmp_path / "app")  # as if migrations/ had not been shipped beside app/
+    status, body = ready(broken)
+    assert status == 503 and body["failed"] == ["schema"]
+    assert "migrations cannot be read" in body["checks"]["schema"]["error"]

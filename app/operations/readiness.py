@@ -58,7 +58,12 @@ def _run(connection: sa.Connection, query):
         return query(connection)
 
 
-def _schema_check(connection: sa.Connection, heads: frozenset[str]) -> dict:
+def _schema_check(connection: sa.Connection, app: Flask) -> dict:
+    try:
+        heads = schema_heads(app)
+    except Exception as exc:  # a broken installation is "not ready", never a 500
+        log.error("readiness: the migrations shipped with the code cannot be read (%s)", type(exc).__name__)
+        return {"ok": False, "error": "this installation's migrations cannot be read: reinstall the release"}
     try:
         revisions = _run(connection, lambda c: set(c.scalars(sa.text("SELECT version_num FROM alembic_version"))))
     except sa.exc.SQLAlchemyError as exc:
@@ -113,6 +118,6 @@ def check_readiness(app: Flask) -> Readiness:
         return readiness
     with connection:
         readiness.checks["database"] = {"ok": True}
-        readiness.checks["schema"] = _schema_check(connection, schema_heads(app))
+        readiness.checks["schema"] = _schema_check(connection, app)
         readiness.checks["scheduler"] = _scheduler_check(connection, required, app.config["READY_SCHEDULER_MAX_AGE"])
     return readiness
