@@ -15,6 +15,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, instance_path=overrides.pop("INSTANCE_PATH", None))
     app.config.update(load_config(app.instance_path, overrides))
     register_extensions(app)
+    register_operations(app)
     register_blueprints(app)
     register_signals()
     register_security(app)
@@ -69,6 +70,7 @@ BLUEPRINTS = {
     "alerts": ["routes"],
     "imports": ["routes"],
     "api": ["routes", "targets", "breaches", "openapi"],
+    "operations": ["routes"],
 }
 
 
@@ -89,6 +91,12 @@ def register_signals() -> None:
 
     ranking.connect_signals()
     tasks.connect_signals()
+
+
+def register_operations(app: Flask) -> None:
+    from app import operations
+
+    operations.init_app(app)  # before security, so even a refused request gets its request id
 
 
 def register_security(app: Flask) -> None:

@@ -5,6 +5,7 @@ from app.audit.models import AuditEntry
 from app.auth.models import ApiToken, LoginAttempt, Role, Team, User
 from app.catalogue import LeverType, OffenceCategory, OrderType
 from app.offenders.models import Address, DAEvent, Lever, Person, PersonAlias, PersonCategory, PersonLink, WarningMarker
+from app.operations.models import SchedulerHeartbeat
 from app.orders.models import Breach, Order, OrderCondition
 from app.ranking.models import ScoreRow, ScoreRun, ScoringModel
 from app.scheduler.models import JobRun
@@ -32,6 +33,7 @@ __all__ = [
     "PersonCategory",
     "PersonLink",
     "Role",
+    "SchedulerHeartbeat",
     "ScoreRow",
     "ScoreRun",
     "ScoringModel",

@@ -15,8 +15,8 @@ echo "== Installing Python packages"
 .venv/bin/pip install -q --disable-pip-version-check -r requirements-dev.txt 2>&1 | grep -v "is ignored" || true
 
 echo "== Lint (ruff)"
-.venv/bin/ruff check app tests scripts wsgi.py
-.venv/bin/ruff format --check app tests scripts wsgi.py
+.venv/bin/ruff check app tests scripts deploy wsgi.py
+.venv/bin/ruff format --check app tests scripts deploy wsgi.py
 
 unset DATABASE_URL TEST_DATABASE_URL
 export ACHILLES_ENV=testing

@@ -8,7 +8,7 @@ import pytest
 from app import create_app
 from app.catalogue import ROLES
 
-PUBLIC_ENDPOINTS = {"auth.login", "main.healthz"}
+PUBLIC_ENDPOINTS = {"auth.login", "operations.healthz", "operations.readyz"}
 SKIPPED_ENDPOINTS = {"static", "bootstrap.static"}
 
 

@@ -20,6 +20,7 @@ LAYERS = [
     {"base"},
     {"catalogue"},
     {"security"},
+    {"operations"},
     {"audit"},
     {"auth"},
     {"alerts"},

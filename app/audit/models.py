@@ -40,5 +40,7 @@ class AuditEntry(db.Model):
     summary: Mapped[str] = mapped_column(sa.Text)
     reason: Mapped[str | None] = mapped_column(sa.Text)
     data: Mapped[dict | None] = mapped_column(sa.JSON)
+    # The id of the web request that wrote the entry (as in the logs and the X-Request-ID header).
+    request_id: Mapped[str | None] = mapped_column(sa.Text, index=True)
 
     __table_args__ = (sa.Index("ix_audit_entries_object", "object_type", "object_ref"),)

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from app.audit.models import AuditEntry
 from app.extensions import db
+from app.operations.logs import current_request_id
 
 
 class Actor:
@@ -57,6 +58,7 @@ def record(
         summary=summary,
         reason=reason or None,
         data=jsonable(data) if data is not None else None,
+        request_id=current_request_id(),
     )
     db.session.add(entry)
     return entry

@@ -48,6 +48,16 @@ def token(name):
         raise click.ClickException(str(exc)) from exc
 
 
+@users_cli.command("revoke-tokens")
+@click.argument("name")
+def revoke_tokens(name):
+    """Revoke every API token of user NAME at once (rotation, or a token that may have leaked)."""
+    user = db.session.scalar(sa.select(User).where(User.username == name.lower()))
+    if user is None:
+        raise click.ClickException(f"No user called {name!r}.")
+    click.echo(f"{services.revoke_tokens(user, actor=Actor.cli())} API token(s) revoked for {user.username}.")
+
+
 DEMO_USERS = [
     ("supervisor", "Demo Supervisor", ["supervisor"], "Proactive Team North"),
     ("officer", "Demo Officer", ["officer"], "Proactive Team North"),

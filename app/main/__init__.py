@@ -1,4 +1,4 @@
-"""The home page, health check and error pages."""
+"""The home page and error pages."""
 
 from flask import Blueprint
 

@@ -32,5 +32,6 @@ def init_app(app) -> None:
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):
-        app.logger.exception("unhandled error on %s", request.path)
+        # The route as declared, never the path: paths hold references and query strings search terms.
+        app.logger.exception("unhandled error on %s", request.url_rule.rule if request.url_rule else "(no route)")
         return _render(500)

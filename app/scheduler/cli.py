@@ -6,6 +6,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.extensions import db
+from app.operations import heartbeat
 from app.scheduler import jobs
 from app.scheduler import services as scheduler
 from app.scheduler.models import JobRun
@@ -26,7 +27,8 @@ scheduler_cli = AppGroup("scheduler", help="Run scheduled jobs (one leader proce
 )
 def run(every, standby_poll):
     """Run the scheduler in the foreground (as a service with one replica)."""
-    scheduler.serve(current_app._get_current_object(), every=every, standby_poll=standby_poll, echo=click.echo)
+    # Through the log, so the service writes one format (JSON in production) to its journal.
+    scheduler.serve(current_app._get_current_object(), every=every, standby_poll=standby_poll, echo=scheduler.log.info)
 
 
 @scheduler_cli.command("run-job")
@@ -48,3 +50,4 @@ def status():
         last = db.session.scalar(sa.select(JobRun).where(JobRun.job == name).order_by(JobRun.started_at.desc()))
         when = f"last {last.status} {last.started_at:%Y-%m-%d %H:%M} UTC ({last.detail or ''})" if last else "never run"
         click.echo(f"{name:<25} {spec.description}; {when}")
+    click.echo(heartbeat.describe())

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.base import utcnow
 from app.extensions import db
+from app.operations import heartbeat
 from app.scheduler.jobs import JOBS
 from app.scheduler.models import JobRun
 
@@ -75,10 +76,13 @@ def run_job(app: Flask, name: str, *, now: datetime | None = None, every: int | 
     now = now or datetime.now(UTC)
     with app.app_context():
         period = period_of(name, now, every)
+        fields = {"job": name, "period": period}
         run = _claim(name, period)
         if run is None:
-            log.info("job %s for %s already claimed; skipped", name, period)
+            log.info("job %s for %s already claimed; skipped", name, period, extra=fields | {"status": "skipped"})
             return False
+        started = time.perf_counter()
+        fields["job_run_id"] = run.id
         try:
             detail = JOBS[name].func(now)
         except Exception as exc:
@@ -86,13 +90,17 @@ def run_job(app: Flask, name: str, *, now: datetime | None = None, every: int | 
             run = db.session.get(JobRun, run.id)
             run.status, run.finished_at, run.detail = "failed", utcnow(), f"{type(exc).__name__}: {exc}"[:2000]
             db.session.commit()
-            log.exception("job %s for %s failed", name, period)
+            log.exception("job %s for %s failed", name, period, extra=fields | _outcome("failed", started))
             return False
         run = db.session.get(JobRun, run.id)
         run.status, run.finished_at, run.detail = "done", utcnow(), detail
         db.session.commit()
-        log.info("job %s for %s done: %s", name, period, detail)
+        log.info("job %s for %s done: %s", name, period, detail, extra=fields | _outcome("done", started))
         return True
+
+
+def _outcome(status: str, started: float) -> dict:
+    return {"status": status, "duration_ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
 def build_scheduler(app: Flask, *, blocking: bool = True, every: int | None = None):
@@ -110,6 +118,16 @@ def build_scheduler(app: Flask, *, blocking: bool = True, every: int | None = No
             name=spec.description,
             replace_existing=True,
         )
+    # The heartbeat that /readyz reads: its own interval job, outside the (job, period) claims.
+    scheduler.add_job(
+        heartbeat.beat,
+        IntervalTrigger(seconds=app.config["SCHEDULER_HEARTBEAT_SECONDS"], timezone=UTC),
+        args=[app, datetime.now(UTC)],
+        id="heartbeat",
+        name="scheduler heartbeat",
+        next_run_time=datetime.now(UTC),
+        replace_existing=True,
+    )
     return scheduler
 
 
