@@ -15,7 +15,7 @@ from app.offenders.forms import EndLeverForm, EventForm, LeverForm, NewEventForm
 from app.security import roles_required
 
 READERS = ("supervisor", "officer", "analyst")
-EDITORS = ("supervisor", "officer", "analyst")
+EDITORS = ("supervisor", "officer")  # README: analysts read the register, they do not change it
 RIGHT_TO_KNOW_READERS = ("supervisor",)
 NETWORK_READERS = ("supervisor", "analyst")
 SINCE_CHOICES = {"3": 3, "6": 6, "12": 12, "36": 36, "all": None}

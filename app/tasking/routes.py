@@ -18,6 +18,7 @@ from app.tasking.forms import RerankForm, TargetFilterForm, scoring_model_form
 from app.tasking.models import ScoringModel
 
 READERS = ("supervisor", "analyst")
+RERANKERS = ("supervisor",)  # README: analysts read the target list and export it; they do not re-rank
 MODEL_READERS = ("supervisor", "analyst", "admin")
 PUBLISHERS = ("admin",)
 
@@ -96,7 +97,7 @@ def targets_export():
 
 
 @bp.post("/targets/rank")
-@roles_required(*READERS)
+@roles_required(*RERANKERS)
 def targets_rerank():
     if not RerankForm().validate_on_submit():
         abort(400)
