@@ -116,6 +116,8 @@ def new():
 @roles_required(*EDITORS)
 def edit(ref):
     person = _person_or_404(ref)
+    if request.method == "GET":
+        services.view_person(person, reason=request.args.get("reason"), purpose="to change it")
     form = PersonForm(obj=person)
     if request.method == "GET":
         form.version_id.data = person.version_id
@@ -198,6 +200,8 @@ def edit_event(ref, event_ref):
         abort(404)
     if event.source != "manual":
         return render_template("offenders/event_not_editable.html", person=person, event=event), 409
+    if request.method == "GET":
+        services.view_event(event, reason=request.args.get("reason"))
     form = EventForm(
         offences=_offence_choices(), data=services.event_values(event) if request.method == "GET" else None
     )

@@ -79,10 +79,24 @@ def get_person(ref: str) -> Person | None:
     )
 
 
-def view_person(person: Person, *, actor: Actor | None = None, reason: str | None = None) -> None:
-    """Record the consultation of a person's record (DPA 2018 s.62)."""
+def view_person(
+    person: Person, *, actor: Actor | None = None, reason: str | None = None, purpose: str | None = None
+) -> None:
+    """Record the consultation of a person's record (DPA 2018 s.62): their page, or a form that shows it."""
+    summary = f"viewed person {person.ref}" + (f" ({purpose})" if purpose else "")
+    audit.record("view", summary, object_type="person", object_ref=person.ref, reason=reason, actor=actor)
+    db.session.commit()
+
+
+def view_event(event: DAEvent, *, actor: Actor | None = None, reason: str | None = None) -> None:
+    """Record the consultation of a DA event opened to be changed."""
     audit.record(
-        "view", f"viewed person {person.ref}", object_type="person", object_ref=person.ref, reason=reason, actor=actor
+        "view",
+        f"viewed DA event {event.ref} (to change it)",
+        object_type="da_event",
+        object_ref=event.ref,
+        reason=reason,
+        actor=actor,
     )
     db.session.commit()
 

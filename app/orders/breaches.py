@@ -348,8 +348,10 @@ def current_score(person_id: int) -> dict | None:
     return score.to_json() if score is not None else None
 
 
-def view_breach(breach: Breach, *, actor: Actor | None = None) -> None:
-    audit.record("view", f"viewed breach {breach.ref}", object_type="breach", object_ref=breach.ref, actor=actor)
+def view_breach(breach: Breach, *, actor: Actor | None = None, reason: str | None = None) -> None:
+    audit.record(
+        "view", f"viewed breach {breach.ref}", object_type="breach", object_ref=breach.ref, reason=reason, actor=actor
+    )
     db.session.commit()
 
 

@@ -589,12 +589,13 @@ def pack_entries(meeting: TaskingMeeting) -> list[PackEntry]:
     ]
 
 
-def view_meeting(meeting: TaskingMeeting, *, user: User) -> None:
+def view_meeting(meeting: TaskingMeeting, *, user: User, reason: str | None = None) -> None:
     audit.record(
         "view",
         f"viewed tasking meeting {meeting.id}",
         object_type="tasking_meeting",
         object_ref=str(meeting.id),
+        reason=reason,
         actor=Actor.of(user),
     )
     db.session.commit()

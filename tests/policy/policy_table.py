@@ -7,7 +7,11 @@ checked against. The app is used only to resolve a URL to the rule that serves i
 import csv
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from werkzeug.exceptions import HTTPException
 
 TABLE = Path(__file__).with_name("routes.csv")
 # The roles of the README's "Roles" table.
@@ -79,3 +83,40 @@ def rule_of(app, path: str, method: str = "GET") -> str:
     adapter = app.url_map.bind("localhost")
     rule, _ = adapter.match(path.split("?", 1)[0], method=method, return_rule=True)
     return rule.rule
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.found: list[tuple[str, str]] = []  # (method, path)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "a" and attrs.get("href"):
+            self.found.append(("GET", attrs["href"]))
+        elif tag == "form":
+            method = (attrs.get("method") or "get").upper()
+            self.found.append((method, attrs.get("action") or ""))
+
+
+def links_outside_policy(app, html: str, role: str) -> list[str]:
+    """Links and form targets on a page that lead to a route the table does not give `role`."""
+    parser = _Links()
+    parser.feed(html)
+    wrong = []
+    for method, target in parser.found:
+        path = urlsplit(target).path
+        if not path.startswith("/") or target.startswith("//"):
+            continue  # in-page anchors, or the form's own page
+        try:
+            rule = rule_of(app, path, method)
+        except HTTPException:
+            wrong.append(f"{method} {target}: the app serves no such route")
+            continue
+        if rule in ASSET_RULES:
+            continue
+        if (method, rule) not in BY_KEY:
+            wrong.append(f"{method} {target}: {rule} is not in routes.csv")
+        elif not allowed(role, method, rule):
+            wrong.append(f"{method} {target}: {role} may not use {method} {rule}")
+    return wrong
