@@ -42,8 +42,8 @@ def index():
         max_per_page=200,
         error_out=False,
     )
-    if any(filters.values()):
-        # Searching the log is itself a consultation of personal data.
-        record("search", "searched the audit log", object_type="audit", data={k: v for k, v in filters.items() if v})
-        db.session.commit()
+    # Reading the log, filtered or not, is itself a consultation of personal data.
+    used = {k: v for k, v in filters.items() if v}
+    record("search", "searched the audit log" if used else "read the audit log", object_type="audit", data=used)
+    db.session.commit()
     return render_template("audit/index.html", page=page, filters=filters, actions=AUDIT_ACTIONS)

@@ -193,7 +193,7 @@ def edit(ref):
     form = OrderForm()
     _order_form_choices(form)
     if request.method == "GET":
-        services.view_order(order, purpose="to change it")
+        services.view_order(order, purpose="to change it", reason=request.args.get("reason"))
         _fill_from_order(form, order)
         form.change_kind.data = request.args.get("kind") if request.args.get("kind") == "variation" else None
         return _render_order_form(form, order)
@@ -236,7 +236,7 @@ def revoke(ref):
     order = _order_or_404(ref)
     form = RevokeForm()
     if request.method == "GET":
-        services.view_order(order, purpose="to revoke it")
+        services.view_order(order, purpose="to revoke it", reason=request.args.get("reason"))
         form.version_id.data = order.version_id
         return render_template("orders/revoke.html", form=form, order=order, conflict=None)
     if not form.validate_on_submit():
@@ -341,7 +341,7 @@ def new_breach(ref):
     _breach_form_choices(form, order)
     several = len(order.protected_persons) > 1
     if request.method == "GET":
-        services.view_order(order, purpose="to log a breach")
+        services.view_order(order, purpose="to log a breach", reason=request.args.get("reason"))
         now = datetime.now(local_zone())
         form.occurred_at.data = now.replace(second=0, microsecond=0, tzinfo=None)
         form.submission_key.data = BreachForm.new_key()
@@ -413,7 +413,7 @@ def _render_breach(breach, outcome_form=None, *, conflict=None, status=200):
 @roles_required(*READERS)
 def breach(ref):
     breach = _breach_or_404(ref)
-    breach_services.view_breach(breach)
+    breach_services.view_breach(breach, reason=request.args.get("reason"))
     return _render_breach(breach)
 
 
@@ -447,7 +447,7 @@ def breach_outcome(ref):
 @roles_required(*READERS)
 def view(ref):
     order = _order_or_404(ref)
-    services.view_order(order)
+    services.view_order(order, reason=request.args.get("reason"))
     today = local_today()
     return render_template(
         "orders/view.html",

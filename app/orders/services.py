@@ -158,10 +158,12 @@ def search_orders(
     return orders, total
 
 
-def view_order(order: Order, *, actor: Actor | None = None, purpose: str | None = None) -> None:
-    """Record the consultation of an order (its page, or a form that shows it)."""
+def view_order(
+    order: Order, *, actor: Actor | None = None, purpose: str | None = None, reason: str | None = None
+) -> None:
+    """Record the consultation of an order (its page, or a form that shows it), with the reason given."""
     summary = f"viewed order {order.ref}" + (f" ({purpose})" if purpose else "")
-    audit.record("view", summary, object_type="order", object_ref=order.ref, actor=actor)
+    audit.record("view", summary, object_type="order", object_ref=order.ref, reason=reason, actor=actor)
     db.session.commit()
 
 

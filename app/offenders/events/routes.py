@@ -53,6 +53,8 @@ def edit_event(ref, event_ref):
         abort(404)
     if event.source != "manual":
         return render_template("offenders/event_not_editable.html", person=person, event=event), 409
+    if request.method == "GET":
+        services.view_event(event, reason=request.args.get("reason"))
     form = EventForm(
         offences=_offence_choices(), data=services.event_values(event) if request.method == "GET" else None
     )

@@ -41,6 +41,19 @@ class NotEditable(Exception):
     """The record is kept by another system or module and cannot be edited here."""
 
 
+def view_event(event: DAEvent, *, actor: Actor | None = None, reason: str | None = None) -> None:
+    """Record the consultation of a DA event opened to be changed."""
+    audit.record(
+        "view",
+        f"viewed DA event {event.ref} (to change it)",
+        object_type="da_event",
+        object_ref=event.ref,
+        reason=reason,
+        actor=actor,
+    )
+    db.session.commit()
+
+
 def events_of(person: Person) -> list[DAEvent]:
     """The person's DA events as suspect or victim, newest first, with both persons loaded."""
     return list(

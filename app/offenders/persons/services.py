@@ -56,11 +56,12 @@ def get_person(ref: str) -> Person | None:
     )
 
 
-def view_person(person: Person, *, actor: Actor | None = None, reason: str | None = None) -> None:
-    """Record the consultation of a person's record (DPA 2018 s.62)."""
-    audit.record(
-        "view", f"viewed person {person.ref}", object_type="person", object_ref=person.ref, reason=reason, actor=actor
-    )
+def view_person(
+    person: Person, *, actor: Actor | None = None, reason: str | None = None, purpose: str | None = None
+) -> None:
+    """Record the consultation of a person's record (DPA 2018 s.62): their page, or a form that shows it."""
+    summary = f"viewed person {person.ref}" + (f" ({purpose})" if purpose else "")
+    audit.record("view", summary, object_type="person", object_ref=person.ref, reason=reason, actor=actor)
     db.session.commit()
 
 

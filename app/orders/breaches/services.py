@@ -293,8 +293,10 @@ def current_score(person_id: int) -> dict | None:
     return signals.answer(signals.score_wanted.send(person_id))
 
 
-def view_breach(breach: Breach, *, actor: Actor | None = None) -> None:
-    audit.record("view", f"viewed breach {breach.ref}", object_type="breach", object_ref=breach.ref, actor=actor)
+def view_breach(breach: Breach, *, actor: Actor | None = None, reason: str | None = None) -> None:
+    audit.record(
+        "view", f"viewed breach {breach.ref}", object_type="breach", object_ref=breach.ref, reason=reason, actor=actor
+    )
     db.session.commit()
 
 

@@ -13,6 +13,7 @@ from app.security import roles_required
 from app.web import page_number
 
 READERS = ("supervisor", "analyst")
+RERANKERS = ("supervisor",)  # README: analysts read the target list and export it; they do not re-rank
 
 
 def _filters_form() -> TargetFilterForm:
@@ -81,7 +82,7 @@ def targets_export():
 
 
 @bp.post("/targets/rank")
-@roles_required(*READERS)
+@roles_required(*RERANKERS)
 def targets_rerank():
     if not RerankForm().validate_on_submit():
         abort(400)

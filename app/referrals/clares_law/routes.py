@@ -192,7 +192,7 @@ def _render_case(case, status: int = 200, **forms):
 @roles_required(*READERS)
 def clare_case(ref):
     case = _case_or_404(ref)
-    clare.view_case(case, actor=actor())
+    clare.view_case(case, actor=actor(), reason=request.args.get("reason"))
     return _render_case(case)
 
 

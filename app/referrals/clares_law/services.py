@@ -115,9 +115,14 @@ def get_case(ref: str) -> ClareCase | None:
     )
 
 
-def view_case(case: ClareCase, *, actor: Actor) -> None:
+def view_case(case: ClareCase, *, actor: Actor, reason: str | None = None) -> None:
     audit.record(
-        "view", f"viewed Clare's Law case {case.ref}", object_type="clare_case", object_ref=case.ref, actor=actor
+        "view",
+        f"viewed Clare's Law case {case.ref}",
+        object_type="clare_case",
+        object_ref=case.ref,
+        reason=reason,
+        actor=actor,
     )
     db.session.commit()
 

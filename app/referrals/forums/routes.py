@@ -113,7 +113,7 @@ def forum_referral(ref):
     referral = _forum_or_404(ref)
     form = ForumOutcomeForm(obj=referral)
     form.version_id.data = referral.version_id
-    forums.view_forum_referral(referral, actor=actor())
+    forums.view_forum_referral(referral, actor=actor(), reason=request.args.get("reason"))
     return render_template("referrals/forum_referral.html", referral=referral, form=form)
 
 

@@ -326,12 +326,13 @@ def get_forum_referral(ref: str) -> ForumReferral | None:
     )
 
 
-def view_forum_referral(referral: ForumReferral, *, actor: Actor) -> None:
+def view_forum_referral(referral: ForumReferral, *, actor: Actor, reason: str | None = None) -> None:
     audit.record(
         "view",
         f"viewed {referral.forum_label} referral {referral.ref}",
         object_type="forum_referral",
         object_ref=referral.ref,
+        reason=reason,
         actor=actor,
     )
     db.session.commit()

@@ -207,7 +207,7 @@ def _render(referral, status: int = 200, **forms):
 @roles_required(*READERS)
 def view(ref):
     referral = _referral_or_404(ref)
-    services.view_referral(referral, actor=actor())
+    services.view_referral(referral, actor=actor(), reason=request.args.get("reason"))
     return _render(referral)
 
 

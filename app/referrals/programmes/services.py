@@ -135,12 +135,13 @@ def open_referral_of(person: Person) -> ProgrammeReferral | None:
     )
 
 
-def view_referral(referral: ProgrammeReferral, *, actor: Actor) -> None:
+def view_referral(referral: ProgrammeReferral, *, actor: Actor, reason: str | None = None) -> None:
     audit.record(
         "view",
         f"viewed programme referral {referral.ref}",
         object_type="programme_referral",
         object_ref=referral.ref,
+        reason=reason,
         actor=actor,
     )
     db.session.commit()

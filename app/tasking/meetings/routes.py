@@ -134,7 +134,7 @@ def _render_meeting(meeting, *, status=200, plans=None, attendees=None, minutes=
 @roles_required(*READERS)
 def meeting(meeting_id):
     found = _meeting_or_404(meeting_id)
-    ms.view_meeting(found, user=current_user)
+    ms.view_meeting(found, user=current_user, reason=request.args.get("reason"))
     return _render_meeting(found)
 
 

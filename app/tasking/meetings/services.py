@@ -461,12 +461,13 @@ def save_plan(
 # ---- what the meeting page and the pack show ----------------------------------------------------
 
 
-def view_meeting(meeting: TaskingMeeting, *, user: User) -> None:
+def view_meeting(meeting: TaskingMeeting, *, user: User, reason: str | None = None) -> None:
     audit.record(
         "view",
         f"viewed tasking meeting {meeting.id}",
         object_type="tasking_meeting",
         object_ref=str(meeting.id),
+        reason=reason,
         actor=Actor.of(user),
     )
     db.session.commit()

@@ -223,7 +223,7 @@ def task_new():
 @roles_required(*READERS)
 def task_view(task_id):
     task = _task_or_404(task_id)
-    ts.view_task(task)
+    ts.view_task(task, reason=request.args.get("reason"))
     return _render_task(task)
 
 

@@ -170,8 +170,10 @@ def history(task: Task) -> list[AuditEntry]:
     )
 
 
-def view_task(task: Task, *, actor: Actor | None = None) -> None:
-    audit.record("view", f"viewed task {task.id}", object_type="task", object_ref=str(task.id), actor=actor)
+def view_task(task: Task, *, actor: Actor | None = None, reason: str | None = None) -> None:
+    audit.record(
+        "view", f"viewed task {task.id}", object_type="task", object_ref=str(task.id), reason=reason, actor=actor
+    )
     db.session.commit()
 
 
