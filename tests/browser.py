@@ -21,7 +21,12 @@ def sign_in(page: Page, base_url: str, username: str, password: str = PASSWORD) 
 
 
 def serious_accessibility_violations(page: Page) -> list[str]:
-    """axe-core violations of impact serious or critical (WCAG 2.2 AA rules included)."""
+    """axe-core violations of impact serious or critical (WCAG 2.2 AA rules included).
+
+    The page is checked once it has loaded: right after a click that navigates, axe could
+    otherwise run on a half-built page without its stylesheet (every link then looks too small).
+    """
+    page.wait_for_load_state("load")
     results = _axe.run(
         page,
         options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa", "best-practice"]}},

@@ -174,4 +174,5 @@ def test_the_supervisors_forum_and_clares_law_pages_are_accessible(page: Page, l
     expect(page.locator("#case-count")).to_have_text("1 case found.")
     assert serious_accessibility_violations(page) == []
     page.get_by_role("link", name="Open a case").click()
+    expect(page).to_have_url(re.compile(r"/referrals/clares-law/new"))
     assert serious_accessibility_violations(page) == []

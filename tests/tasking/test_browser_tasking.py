@@ -35,6 +35,7 @@ def fits_the_screen(page: Page) -> bool:
 
 def menu(page: Page, section: str, item: str | None = None) -> None:
     """Follow the main menu: a section's own link, or an item of a section's drop-down."""
+    page.wait_for_load_state("load")  # the toggler shows until the stylesheet hides it on a wide screen
     nav = page.get_by_role("navigation", name="Main")
     toggler = nav.get_by_role("button", name="Show or hide the menu")
     if toggler.is_visible():
