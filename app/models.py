@@ -9,6 +9,12 @@ from app.orders.models import Breach, Order, OrderCondition
 from app.ranking.models import ScoreRow, ScoreRun, ScoringModel
 from app.scheduler.models import JobRun
 from app.tasking.models import MeetingAttendee, MeetingItem, Task, TaskingMeeting
+from app.victims.contacts.models import ContactPreferences, VictimContact
+from app.victims.dash.models import DashAnswer, DashAssessment
+from app.victims.feedback.models import VictimFeedback
+from app.victims.hub.models import HubResponse
+from app.victims.idva.models import IdvaReferral
+from app.victims.visits.models import VictimVisit
 
 __all__ = [
     "Address",
@@ -16,7 +22,12 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Breach",
+    "ContactPreferences",
     "DAEvent",
+    "DashAnswer",
+    "DashAssessment",
+    "HubResponse",
+    "IdvaReferral",
     "JobRun",
     "Lever",
     "LeverType",
@@ -39,5 +50,8 @@ __all__ = [
     "TaskingMeeting",
     "Team",
     "User",
+    "VictimContact",
+    "VictimFeedback",
+    "VictimVisit",
     "WarningMarker",
 ]
