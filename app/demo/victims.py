@@ -12,11 +12,9 @@ import sqlalchemy as sa
 from app.audit.services import Actor
 from app.base import local_time
 from app.extensions import db
-from app.imports.demo_vocabulary import DISTRICTS, FORENAMES, SURNAMES
 from app.network import graph as network
 from app.network import services as network_services
 from app.offenders.models import DAEvent, Person
-from app.offenders.persons import services as persons
 from app.offenders.relationships import services as relationships
 from app.victims import protection
 from app.victims.contacts import services as contacts
@@ -208,26 +206,26 @@ def _hub_and_feedback(rng: random.Random, pool: list[Person], today: date, actor
 
 def _new_partners(rng: random.Random, events, today: date, actor: Actor) -> int:
     """A new partner recorded from intelligence for a few serial perpetrators: Right-to-Know
-    candidates before any event against them."""
+    candidates before any event between them. The new partner is a woman already on the register
+    as someone else's victim (victims of domestic abuse are often harmed by more than one partner)."""
     serial = network.serial_perpetrators(events, today)
     chosen = sorted(serial, key=lambda s: (-len(serial[s]), s))[:NEW_PARTNERS]
+    harmed_by: dict[int, set[int]] = {}
+    for e in events:
+        harmed_by.setdefault(e.victim_id, set()).add(e.suspect_id)
+    women = sorted(
+        db.session.scalars(sa.select(Person.id).where(Person.gender == "female", Person.id.in_(list(harmed_by))))
+    )
+    taken: set[int] = set()
     made = 0
     for suspect_id in chosen:
-        suspect = db.session.get(Person, suspect_id)
-        partner = persons.create_person(
-            {
-                "surname": rng.choice(SURNAMES),
-                "forenames": rng.choice(FORENAMES["female"]),
-                "gender": "female",
-                "district": suspect.district or rng.choice(DISTRICTS),
-                "aliases": [],
-                "markers": [],
-                "categories": [],
-            },
-            actor=actor,
-        )
+        free = [w for w in women if w not in taken and suspect_id not in harmed_by[w] and w not in serial]
+        if not free:
+            break
+        partner = db.session.get(Person, rng.choice(free))
+        taken.add(partner.id)
         relationships.record_relationship(
-            suspect,
+            db.session.get(Person, suspect_id),
             relationships.RelationshipInput(
                 other_ref=partner.ref,
                 relationship_type="partner",

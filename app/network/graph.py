@@ -382,21 +382,29 @@ class NewPartnerCandidate:
         return sum(v.harm_days for v in self.earlier)
 
 
-@dataclass
 class _Partnership:
-    """What is known about one (perpetrator, partner) pair while the rule reads the records."""
+    """What is known about one (perpetrator, partner) pair while the rule reads the records (a plain
+    slotted class: tens of thousands are made at force scale)."""
 
-    events: list[EventRecord] = field(default_factory=list)
-    intimate_event: str | None = None  # the relationship of the latest partner/ex-partner event
-    starts: list[tuple[date, str]] = field(default_factory=list)  # (start, known from) of relationships
-    ends: list[date] = field(default_factory=list)  # last day each recorded relationship is seen
-    link_type: str | None = None
+    __slots__ = ("count", "ends", "first", "intimate", "latest", "link_type", "starts")
+
+    def __init__(self):
+        self.first: EventRecord | None = None  # the first and latest events against the partner
+        self.latest: EventRecord | None = None
+        self.count = 0
+        self.intimate: str | None = None  # the relationship of the latest partner/ex-partner event
+        self.starts: list[tuple[date, str]] = []  # (start, known from) of recorded relationships
+        self.ends: list[date] = []  # the last day each recorded relationship is seen
+        self.link_type: str | None = None
 
 
 def _earlier_victims(events: list[EventRecord], partner: int, before: date) -> tuple[EarlierVictim, ...]:
+    """Everyone but `partner` harmed strictly before `before`; `events` oldest first."""
     by_victim: dict[int, list[EventRecord]] = defaultdict(list)
     for e in events:
-        if e.victim_id != partner and e.occurred_on < before:
+        if e.occurred_on >= before:
+            break
+        if e.victim_id != partner:
             by_victim[e.victim_id].append(e)
     out = []
     for victim, evs in by_victim.items():
@@ -418,13 +426,17 @@ def _earlier_victims(events: list[EventRecord], partner: int, before: date) -> t
 
 
 def _partnerships(events_by_suspect, links, as_of, relationships) -> dict[tuple[int, int], _Partnership]:
-    found: dict[tuple[int, int], _Partnership] = defaultdict(_Partnership)
+    found: dict[tuple[int, int], _Partnership] = {}
     for suspect, evs in events_by_suspect.items():
         for e in evs:  # oldest first
-            pair = found[(suspect, e.victim_id)]
-            pair.events.append(e)
+            pair = found.get((suspect, e.victim_id))
+            if pair is None:
+                pair = found[(suspect, e.victim_id)] = _Partnership()
+                pair.first = e
+            pair.latest = e
+            pair.count += 1
             if relationships is None or e.relationship in relationships:
-                pair.intimate_event = e.relationship
+                pair.intimate = e.relationship
     for link in links:
         if relationships is not None and link.relationship_type not in relationships:
             continue
@@ -435,7 +447,7 @@ def _partnerships(events_by_suspect, links, as_of, relationships) -> dict[tuple[
             continue
         for suspect, partner in ((link.person_a_id, link.person_b_id), (link.person_b_id, link.person_a_id)):
             if suspect in events_by_suspect and suspect != partner:
-                pair = found[(suspect, partner)]
+                pair = found.get((suspect, partner)) or found.setdefault((suspect, partner), _Partnership())
                 pair.starts.append((start, known))
                 pair.ends.append(min(link.until or as_of, as_of))
                 pair.link_type = link.relationship_type
@@ -472,17 +484,19 @@ def new_partner_candidates(
         evs.sort(key=lambda e: (e.occurred_on, e.event_id))
     out = []
     for (suspect, partner), pair in _partnerships(by_suspect, links, as_of, relationships).items():
-        if pair.intimate_event is None and not pair.starts:
+        if pair.intimate is None and not pair.starts:
             continue
-        first_event = pair.events[0] if pair.events else None
-        signs = list(pair.starts) + ([(first_event.occurred_on, KNOWN_FROM_EVENT)] if first_event else [])
-        start, known = min(signs, key=lambda s: (s[0], s[1] != KNOWN_FROM_EVENT))
-        earlier = _earlier_victims(by_suspect[suspect], partner, start)
-        if not earlier:
-            continue
-        latest = pair.events[-1] if pair.events else None
+        latest, first_event = pair.latest, pair.first
         last_seen = max([*pair.ends, *([latest.occurred_on] if latest else [])])
         if since is not None and last_seen < since:
+            continue
+        signs = pair.starts + ([(first_event.occurred_on, KNOWN_FROM_EVENT)] if first_event else [])
+        start, known = min(signs, key=lambda s: (s[0], s[1] != KNOWN_FROM_EVENT))
+        evs = by_suspect[suspect]
+        if evs[0].occurred_on >= start:
+            continue  # nobody harmed before the partner came
+        earlier = _earlier_victims(evs, partner, start)
+        if not earlier:
             continue
         out.append(
             NewPartnerCandidate(
@@ -491,8 +505,8 @@ def new_partner_candidates(
                 partner_since=start,
                 known_from=known,
                 last_seen_on=last_seen,
-                relationship=pair.link_type or pair.intimate_event,
-                events_against=len(pair.events),
+                relationship=pair.link_type or pair.intimate,
+                events_against=pair.count,
                 latest_event_id=latest.event_id if latest else None,
                 latest_on=latest.occurred_on if latest else None,
                 new_victim_first_on=first_event.occurred_on if first_event else None,

@@ -338,3 +338,26 @@ def test_load_events_can_keep_only_suspects_with_several_victims(app):
     rows = services.load_events(db.session, multi_victim_suspects_only=True)
     assert {r.suspect_id for r in rows} == {a.id} and len(rows) == 2
     assert len(services.load_events(db.session)) == 3
+
+
+def test_every_candidate_of_the_latest_event_rule_is_still_a_candidate():
+    """The benchmark's baseline (the rule replaced) on the demo dataset: every perpetrator it found
+    is found again, with the same new partner, and its script runs end to end."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "bench_new_partners.py"
+    spec = importlib.util.spec_from_file_location("bench_new_partners", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    as_of = date(2026, 12, 1)
+    _, loaded, links = bench.load(0.3, as_of)
+    old = set(bench.latest_event_rule(loaded, as_of, None))
+    new = network.new_partner_candidates(loaded, as_of, links=links)
+    assert old and old <= {c.suspect_id for c in new}
+    latest = {}
+    for e in sorted(loaded, key=lambda e: (e.occurred_on, e.event_id)):
+        latest[e.suspect_id] = e.victim_id
+    found = {(c.suspect_id, c.new_victim_id) for c in new}
+    assert all((s, latest[s]) in found for s in old)
+    assert any(c.known_from == "relationship" for c in new)
