@@ -251,3 +251,27 @@ def test_a_visit_for_an_unknown_person_and_a_bad_threshold_are_refused(client, l
     assert count(Task) == 0
     assert client.get("/hidden-harm?days=3").status_code == 400
     assert client.get("/hidden-harm?days=abc").status_code == 400
+
+
+def test_a_task_changed_by_someone_else_meanwhile_leaves_nothing_written(client, login, world, monkeypatch):
+    from app.tasking.tasks import services as task_services
+
+    task = make_task(world.victim, owner=world.pc, task_type="hidden_harm_visit")
+
+    def raced(found, *args, **kwargs):  # a supervisor closed the task between the check and the save
+        db.session.rollback()
+        raise task_services.TaskConflict(found)
+
+    monkeypatch.setattr(task_services, "change_status", raced)
+    login(world.pc)
+    response = client.post(f"/victims/{world.victim.ref}/visits/new", data=visit_form(task_id=str(task.id)))
+    assert response.status_code == 400 and "changed while you were recording" in response.get_data(as_text=True)
+    assert count(VictimVisit) == 0
+    assert not db.session.scalar(sa.select(AuditEntry).where(AuditEntry.object_type == "victim_visit"))
+
+
+def test_the_task_page_links_to_recording_the_visit(client, login, world):
+    task = make_task(world.victim, owner=world.pc, task_type="hidden_harm_visit")
+    login(world.pc)
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert f'href="/victims/{world.victim.ref}/visits/new?task={task.id}"' in page

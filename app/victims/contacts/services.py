@@ -175,14 +175,20 @@ def log_contact(
     if task is None or values.outcome != "spoken_to":
         db.session.commit()
         return contact
-    tasks.change_status(
-        task,
-        "done",
-        expected_version=task.version_id,
-        user=user,
-        outcome="victim_contacted",
-        note=f"Spoken to by {CONTACT_CHANNELS[values.channel].lower()}; logged on the victim page.",
-    )
+    try:
+        tasks.change_status(
+            task,
+            "done",
+            expected_version=task.version_id,
+            user=user,
+            outcome="victim_contacted",
+            note=f"Spoken to by {CONTACT_CHANNELS[values.channel].lower()}; logged on the victim page.",
+        )
+    except (tasks.TaskConflict, tasks.TaskRefused) as exc:  # the task moved since it was checked
+        db.session.rollback()
+        raise ValidationFailed(
+            {"task_id": f"Task {task.id} changed while you were recording this: check it, then record again."}
+        ) from exc
     return contact
 
 

@@ -171,14 +171,20 @@ def record_visit(
         return visit
     # Tasking completes its own task, audits it and commits the visit with it.
     outcome = "visit_completed" if task.task_type == "hidden_harm_visit" else "victim_contacted"
-    tasks.change_status(
-        task,
-        "done",
-        expected_version=task.version_id,
-        user=user,
-        outcome=outcome,
-        note=f"{VISIT_KINDS[values.kind]} recorded as {visit.ref}.",
-    )
+    try:
+        tasks.change_status(
+            task,
+            "done",
+            expected_version=task.version_id,
+            user=user,
+            outcome=outcome,
+            note=f"{VISIT_KINDS[values.kind]} recorded as {visit.ref}.",
+        )
+    except (tasks.TaskConflict, tasks.TaskRefused) as exc:  # the task moved since it was checked
+        db.session.rollback()
+        raise ValidationFailed(
+            {"task_id": f"Task {task.id} changed while you were recording this: check it, then record again."}
+        ) from exc
     return visit
 
 
