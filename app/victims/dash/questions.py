@@ -2,13 +2,15 @@
 
 Source and its limits. The DASH (2009) model was created by Laura Richards for ACPO with CAADA (now
 SafeLives); the police use the 27-question ACPO DASH, partner agencies the 24-question SafeLives
-DASH RIC (reference/domain.md §2). We could read the order and subject of questions 1 to 11 in a
-public copy of the ACPO/CAADA DASH 2009 form (paperzz.com/doc/7134875/dash-risk-form); questions 12
-to 27 follow the order of the SafeLives checklist's remaining questions, which the police form
-shares. The exact wording of the force's form was NOT confirmed and is not copied: each question
-below is written in our own words, and a force loading Achilles should check it against the form
-its officers use. The grading bands are the suggested local ones from domain.md §2 (1-9 yes
-standard, 10-13 medium, 14+ high); professional judgement may raise a grade, never lower it.
+DASH RIC (reference/domain.md §2). We read the order and subject of questions 1 to 11 in a public
+copy of the ACPO/CAADA DASH 2009 form (paperzz.com/doc/7134875/dash-risk-form). Questions 12 to 27
+are the remaining subjects of the checklist in the order we believe the police form uses (that of
+the SafeLives checklist for the questions the two share): that order was NOT confirmed against a
+source. Nor is any wording copied: each question below is written in our own plain words, and a
+force loading Achilles should check numbers and wording against the form its officers use.
+
+The grading bands are the suggested local ones from domain.md §2 (1-9 yes standard, 10-13 medium,
+14+ high; none is standard too); professional judgement may raise a grade, never lower it.
 """
 
 # number -> (short name used in code, the question as an officer asks it)
