@@ -60,13 +60,14 @@ BLUEPRINTS = {
     "main": ["routes"],
     "auth": ["routes"],
     "audit": ["routes"],
-    "offenders": ["persons.routes", "events.routes", "levers.routes"],
+    "offenders": ["persons.routes", "events.routes", "levers.routes", "relationships.routes"],
     "network": ["routes"],
     "profile": ["routes"],
     "orders": ["routes"],
     "ranking": ["targets.routes", "model_versions.routes"],
     "tasking": ["tasks.routes", "board.routes", "meetings.routes", "outcomes.routes"],
     "referrals": ["programmes.routes", "forums.routes", "clares_law.routes"],
+    "victims": ["page.routes", "dash.routes", "idva.routes", "visits.routes", "hub.routes", "feedback.routes"],
     "alerts": ["routes"],
     "imports": ["routes"],
     "api": ["routes", "targets", "breaches", "openapi"],
@@ -88,9 +89,11 @@ def register_signals() -> None:
     # The parts that answer a lower part's signals (app.signals) connect their receivers here.
     from app.ranking import services as ranking
     from app.tasking.tasks import requests as tasks
+    from app.victims.dash import services as dash
 
     ranking.connect_signals()
     tasks.connect_signals()
+    dash.connect_signals()
 
 
 def register_operations(app: Flask) -> None:
@@ -133,8 +136,17 @@ NAV_SECTIONS = [
         [
             ("tasking.board", "Task board"),
             ("tasking.meetings", "Tasking meetings"),
-            ("tasking.hidden_harm", "Hidden-harm visits"),
             ("tasking.outcomes", "Outcomes"),
+        ],
+    ),
+    (
+        "Victims",
+        [
+            ("victims.find", "Find a victim"),
+            ("victims.hidden_harm", "Hidden-harm visits"),
+            ("victims.hub_index", "DA Hub responses"),
+            ("victims.hub_figures", "DA Hub figures"),
+            ("victims.feedback_figures", "Victim feedback"),
         ],
     ),
     (

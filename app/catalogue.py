@@ -28,6 +28,30 @@ RELATIONSHIPS = {
 
 DASH_RISKS = {"standard": "Standard", "medium": "Medium", "high": "High"}
 
+# Where knowledge of a recorded relationship came from, and its grading (the 3x5x2 model:
+# source evaluation 1-3, intelligence assessment A-E, handling code P or C).
+INTELLIGENCE_SOURCES = {
+    "records": "Police or court records",
+    "victim": "The victim or person at risk",
+    "subject": "The subject themselves",
+    "third_party": "Family, friend or neighbour",
+    "partner_agency": "Partner agency (IDVA, social care, housing, health)",
+    "officer": "An officer's own observation",
+    "intelligence_report": "Intelligence report",
+}
+
+SOURCE_GRADES = {"1": "1 Reliable", "2": "2 Untested", "3": "3 Not reliable"}
+
+INTELLIGENCE_GRADES = {
+    "A": "A Known directly to the source",
+    "B": "B Known indirectly to the source but corroborated",
+    "C": "C Known indirectly to the source",
+    "D": "D Not known",
+    "E": "E Suspected to be false",
+}
+
+HANDLING_CODES = {"P": "P Lawful sharing permitted", "C": "C Lawful sharing permitted with conditions"}
+
 EVENT_OUTCOMES = {
     "arrest": "Arrest",
     "charge": "Charge",
@@ -87,6 +111,7 @@ TASK_OUTCOMES = {
     "referral_made": "Referral made",
     "disclosure_made": "Disclosure made",
     "visit_completed": "Visit completed",
+    "victim_contacted": "Victim contacted",
     "no_further_action": "No further action",
 }
 

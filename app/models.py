@@ -10,6 +10,12 @@ from app.orders.models import Breach, Order, OrderCondition
 from app.ranking.models import ScoreRow, ScoreRun, ScoringModel
 from app.scheduler.models import JobRun
 from app.tasking.models import MeetingAttendee, MeetingItem, Task, TaskingMeeting
+from app.victims.contacts.models import ContactPreferences, VictimContact
+from app.victims.dash.models import DashAnswer, DashAssessment
+from app.victims.feedback.models import VictimFeedback
+from app.victims.hub.models import HubResponse
+from app.victims.idva.models import IdvaReferral
+from app.victims.visits.models import VictimVisit
 
 __all__ = [
     "Address",
@@ -17,7 +23,12 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Breach",
+    "ContactPreferences",
     "DAEvent",
+    "DashAnswer",
+    "DashAssessment",
+    "HubResponse",
+    "IdvaReferral",
     "JobRun",
     "Lever",
     "LeverType",
@@ -41,5 +52,8 @@ __all__ = [
     "TaskingMeeting",
     "Team",
     "User",
+    "VictimContact",
+    "VictimFeedback",
+    "VictimVisit",
     "WarningMarker",
 ]

@@ -49,6 +49,14 @@ open_tasks_counted = _signals.signal(
 )
 
 
+dash_facts_wanted = _signals.signal(
+    "dash-facts-wanted",
+    doc="""MARAC's rules want the DASH assessments of persons at risk. Sender: a list of person ids,
+    or None for everyone; kwargs: `since`, `as_of` (assessed between them, inclusive). Victims
+    answers {person id: [referrals.forums.services.DashFact, ...]}, oldest first.""",
+)
+
+
 def answer(results, default=None):
     """The first receiver's return value from `signal.send(...)`, or `default` when none answered."""
     for _receiver, value in results:

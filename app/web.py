@@ -4,7 +4,7 @@ number, safe return addresses, page numbers, CSV cells a spreadsheet never runs,
 from urllib.parse import urlsplit
 
 from flask import request
-from wtforms import DateField, RadioField, SelectField, SelectMultipleField, TimeField
+from wtforms import DateField, DateTimeLocalField, RadioField, SelectField, SelectMultipleField, TimeField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 # Characters a spreadsheet reads as the start of a formula (OWASP "CSV injection").
@@ -103,3 +103,12 @@ class Clock(TimeField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError("Enter a time as hours and minutes, for example 17:00.") from None
+
+
+class Moment(DateTimeLocalField):
+    """A date and time (the browser's datetime-local input) whose unreadable value says what to type."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
+        kwargs.setdefault("invalid_value_message", "Enter a real date and time, for example 2026-11-28 17:05.")
+        super().__init__(label, validators, **kwargs)

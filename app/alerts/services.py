@@ -17,6 +17,7 @@ ALERT_KINDS = {
     "record_review": "Record review due",
     "clare_overdue": "Clare's Law case past 28 days",
     "data_quality": "Data reported wrong",
+    "idva_no_contact": "No IDVA contact in 2 working days",
 }
 
 

@@ -73,6 +73,7 @@ class EventRecord:
     harm_days: int = 0
     relationship: str | None = None
     victim_dob: date | None = None
+    offence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -89,11 +90,16 @@ class PairEdge:
 
 @dataclass(frozen=True)
 class LinkRecord:
-    """A recorded relationship between two persons that no event records."""
+    """A recorded relationship between two persons: its type, from and to (either may be unknown),
+    and the day it was recorded. Two records are the same relationship when their persons and type
+    are (the table's unique key), whatever their dates."""
 
     person_a_id: int
     person_b_id: int
     relationship_type: str
+    since: date | None = field(default=None, compare=False)
+    until: date | None = field(default=None, compare=False)
+    recorded_on: date | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -327,65 +333,187 @@ def repeat_victims(
 
 
 @dataclass(frozen=True)
+class EarlierVictim:
+    """Someone a perpetrator harmed before a new partner came: the events, their dates and harm."""
+
+    victim_id: int
+    events: int
+    first_on: date
+    last_on: date
+    harm_days: int
+    offences: tuple[str, ...]  # offence codes, most harmful first
+
+
+KNOWN_FROM_EVENT, KNOWN_FROM_RELATIONSHIP, KNOWN_FROM_RECORD = "event", "relationship", "recorded"
+
+
+@dataclass(frozen=True)
 class NewPartnerCandidate:
-    """A known perpetrator whose latest event names a victim first harmed after someone else."""
+    """A partner of a known perpetrator who came after an earlier victim (a Right-to-Know candidate).
+
+    `partner_since` is the earliest sign of the partnership: the first event against the partner,
+    or a recorded relationship's start (`known_from` says which; "recorded" when the relationship's
+    start is not known and the date it was recorded stands in). `last_seen_on` is the latest sign:
+    the latest event against the partner, or the end of the relationship (`as_of` while it goes on).
+    """
 
     suspect_id: int
-    new_victim_id: int
-    latest_event_id: int
-    latest_on: date
+    new_victim_id: int  # the new partner: the person at risk
+    partner_since: date
+    known_from: str
+    last_seen_on: date
     relationship: str | None
-    new_victim_first_on: date
-    earlier_victim_ids: tuple[int, ...]
-    earlier_events: int
-    earlier_harm_days: int
+    events_against: int  # events against the new partner (0: known from a relationship only)
+    latest_event_id: int | None
+    latest_on: date | None
+    new_victim_first_on: date | None
+    earlier: tuple[EarlierVictim, ...]
+
+    @property
+    def earlier_victim_ids(self) -> tuple[int, ...]:
+        return tuple(v.victim_id for v in self.earlier)
+
+    @property
+    def earlier_events(self) -> int:
+        return sum(v.events for v in self.earlier)
+
+    @property
+    def earlier_harm_days(self) -> int:
+        return sum(v.harm_days for v in self.earlier)
+
+
+class _Partnership:
+    """What is known about one (perpetrator, partner) pair while the rule reads the records (a plain
+    slotted class: tens of thousands are made at force scale)."""
+
+    __slots__ = ("count", "ends", "first", "intimate", "latest", "link_type", "starts")
+
+    def __init__(self):
+        self.first: EventRecord | None = None  # the first and latest events against the partner
+        self.latest: EventRecord | None = None
+        self.count = 0
+        self.intimate: str | None = None  # the relationship of the latest partner/ex-partner event
+        self.starts: list[tuple[date, str]] = []  # (start, known from) of recorded relationships
+        self.ends: list[date] = []  # the last day each recorded relationship is seen
+        self.link_type: str | None = None
+
+
+def _earlier_victims(events: list[EventRecord], partner: int, before: date) -> tuple[EarlierVictim, ...]:
+    """Everyone but `partner` harmed strictly before `before`; `events` oldest first."""
+    by_victim: dict[int, list[EventRecord]] = defaultdict(list)
+    for e in events:
+        if e.occurred_on >= before:
+            break
+        if e.victim_id != partner:
+            by_victim[e.victim_id].append(e)
+    out = []
+    for victim, evs in by_victim.items():
+        harm: dict[str, int] = {}
+        for e in evs:
+            code = e.offence or "not recorded"
+            harm[code] = max(harm.get(code, 0), e.harm_days)
+        out.append(
+            EarlierVictim(
+                victim_id=victim,
+                events=len(evs),
+                first_on=min(e.occurred_on for e in evs),
+                last_on=max(e.occurred_on for e in evs),
+                harm_days=sum(e.harm_days for e in evs),
+                offences=tuple(sorted(harm, key=lambda c: (-harm[c], c))),
+            )
+        )
+    return tuple(sorted(out, key=lambda v: (v.first_on, v.victim_id)))
+
+
+def _partnerships(events_by_suspect, links, as_of, relationships) -> dict[tuple[int, int], _Partnership]:
+    found: dict[tuple[int, int], _Partnership] = {}
+    for suspect, evs in events_by_suspect.items():
+        for e in evs:  # oldest first
+            pair = found.get((suspect, e.victim_id))
+            if pair is None:
+                pair = found[(suspect, e.victim_id)] = _Partnership()
+                pair.first = e
+            pair.latest = e
+            pair.count += 1
+            if relationships is None or e.relationship in relationships:
+                pair.intimate = e.relationship
+    for link in links:
+        if relationships is not None and link.relationship_type not in relationships:
+            continue
+        if link.recorded_on is not None and link.recorded_on > as_of:
+            continue  # not yet known as of that day
+        start, known = (link.since, KNOWN_FROM_RELATIONSHIP) if link.since else (link.recorded_on, KNOWN_FROM_RECORD)
+        if start is None or start > as_of:
+            continue
+        for suspect, partner in ((link.person_a_id, link.person_b_id), (link.person_b_id, link.person_a_id)):
+            if suspect in events_by_suspect and suspect != partner:
+                pair = found.get((suspect, partner)) or found.setdefault((suspect, partner), _Partnership())
+                pair.starts.append((start, known))
+                pair.ends.append(min(link.until or as_of, as_of))
+                pair.link_type = link.relationship_type
+    return found
 
 
 def new_partner_candidates(
     events: Iterable[EventRecord],
     as_of: date,
     *,
+    links: Iterable[LinkRecord] = (),
     since: date | None = None,
     relationships: tuple[str, ...] | None = INTIMATE_RELATIONSHIPS,
 ) -> list[NewPartnerCandidate]:
-    """Right-to-Know candidates: the suspect harmed an earlier victim, and their latest event
-    (as of `as_of`) names a different victim whom they first harmed after that.
+    """Right-to-Know candidates as of `as_of`: every partner of a perpetrator who came after an
+    earlier victim of that perpetrator, whether the partnership is known from an event or from a
+    recorded relationship (so a new partner recorded from intelligence counts before any event).
 
-    `since` keeps only candidates whose latest event is on or after it. `relationships` keeps
-    only latest events of those relationships (default: partner or ex-partner, since Clare's Law
-    concerns intimate partners); None keeps all. Newest latest event first.
+    A person is a partner of the perpetrator when an event names them as victim with one of
+    `relationships` (default partner or ex-partner: Clare's Law concerns intimate partners; None
+    keeps every relationship), or a relationship of those types is recorded between the two. The
+    partnership starts at its earliest sign (the first event of any kind against the partner, or a
+    recorded relationship's start, else the day it was recorded); an earlier victim is anyone else
+    the perpetrator harmed strictly before that day. Someone who went back to an earlier victim
+    does not make that victim a new partner. `since` keeps partnerships seen on or after it (an
+    event against the partner, or a recorded relationship not ended before it). Only records dated
+    on or before `as_of` count. Newest last sign first.
     """
     by_suspect: dict[int, list[EventRecord]] = defaultdict(list)
     for e in events:
         if e.occurred_on <= as_of:
             by_suspect[e.suspect_id].append(e)
-    out = []
-    for suspect, evs in by_suspect.items():
+    for evs in by_suspect.values():
         evs.sort(key=lambda e: (e.occurred_on, e.event_id))
-        latest = evs[-1]
-        if since is not None and latest.occurred_on < since:
+    out = []
+    for (suspect, partner), pair in _partnerships(by_suspect, links, as_of, relationships).items():
+        if pair.intimate is None and not pair.starts:
             continue
-        if relationships is not None and latest.relationship not in relationships:
+        latest, first_event = pair.latest, pair.first
+        last_seen = max([*pair.ends, *([latest.occurred_on] if latest else [])])
+        if since is not None and last_seen < since:
             continue
-        new_victim = latest.victim_id
-        first_on = min(e.occurred_on for e in evs if e.victim_id == new_victim)
-        earlier = [e for e in evs if e.victim_id != new_victim and e.occurred_on < first_on]
+        signs = pair.starts + ([(first_event.occurred_on, KNOWN_FROM_EVENT)] if first_event else [])
+        start, known = min(signs, key=lambda s: (s[0], s[1] != KNOWN_FROM_EVENT))
+        evs = by_suspect[suspect]
+        if evs[0].occurred_on >= start:
+            continue  # nobody harmed before the partner came
+        earlier = _earlier_victims(evs, partner, start)
         if not earlier:
             continue
         out.append(
             NewPartnerCandidate(
                 suspect_id=suspect,
-                new_victim_id=new_victim,
-                latest_event_id=latest.event_id,
-                latest_on=latest.occurred_on,
-                relationship=latest.relationship,
-                new_victim_first_on=first_on,
-                earlier_victim_ids=tuple(sorted({e.victim_id for e in earlier})),
-                earlier_events=len(earlier),
-                earlier_harm_days=sum(e.harm_days for e in earlier),
+                new_victim_id=partner,
+                partner_since=start,
+                known_from=known,
+                last_seen_on=last_seen,
+                relationship=pair.link_type or pair.intimate,
+                events_against=pair.count,
+                latest_event_id=latest.event_id if latest else None,
+                latest_on=latest.occurred_on if latest else None,
+                new_victim_first_on=first_event.occurred_on if first_event else None,
+                earlier=earlier,
             )
         )
-    return sorted(out, key=lambda c: (-c.latest_on.toordinal(), c.suspect_id))
+    return sorted(out, key=lambda c: (-c.last_seen_on.toordinal(), c.suspect_id, c.new_victim_id))
 
 
 # ---- layout ------------------------------------------------------------------------------------

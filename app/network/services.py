@@ -11,6 +11,7 @@ fixed number of set-based queries into plain tuples:
 """
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -20,7 +21,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from app.audit import services as audit
 from app.audit.services import Actor
-from app.base import id_list, today
+from app.base import id_list, local_date, today
 from app.catalogue import RELATIONSHIPS, OffenceCategory
 from app.extensions import db
 from app.network import picture
@@ -28,11 +29,13 @@ from app.network.graph import (
     ADULT_AGE,
     EGO_CAP,
     EGO_RADIUS,
+    INTIMATE_RELATIONSHIPS,
     ROLE_BOTH,
     ROLE_SUSPECT,
     ROLE_VICTIM,
     SERIAL_MIN_VICTIMS,
     SERIAL_WINDOW_MONTHS,
+    EarlierVictim,
     EventRecord,
     LinkRecord,
     Neighbourhood,
@@ -79,11 +82,19 @@ def _pairs(session, where) -> list[PairEdge]:
 
 
 def _links(session, where) -> list[LinkRecord]:
-
     rows = session.execute(
-        sa.select(PersonLink.person_a_id, PersonLink.person_b_id, PersonLink.relationship_type).where(where)
+        sa.select(
+            PersonLink.person_a_id,
+            PersonLink.person_b_id,
+            PersonLink.relationship_type,
+            PersonLink.since,
+            PersonLink.until,
+            PersonLink.created_at,
+        ).where(where)
     )
-    return [LinkRecord(*row) for row in rows]
+    return [
+        LinkRecord(a, b, kind, since, until, local_date(at) if at else None) for a, b, kind, since, until, at in rows
+    ]
 
 
 def load_neighbourhood(session, centre: int, *, radius: int = EGO_RADIUS, cap: int = EGO_CAP) -> Neighbourhood:
@@ -172,14 +183,22 @@ def load_pairs(session) -> list[PairEdge]:
     return _pairs(session, sa.true())
 
 
-def load_links(session) -> list[LinkRecord]:
-    return _links(session, sa.true())
+def load_links(session, *, types: tuple[str, ...] | None = None) -> list[LinkRecord]:
+    """Every recorded relationship (of `types` only, if given), with its dates: one query."""
+    return _links(session, PersonLink.relationship_type.in_(types) if types else sa.true())
 
 
-def load_events(session, *, as_of: date | None = None, multi_victim_suspects_only: bool = False) -> list[EventRecord]:
-    """Every DA event as a plain record, with its harm days and the victim's date of birth: one
-    query. `multi_victim_suspects_only` keeps only suspects with two or more distinct victims (the
-    only ones a serial or new-partner finding can name), filtered inside the same query."""
+def load_events(
+    session,
+    *,
+    as_of: date | None = None,
+    multi_victim_suspects_only: bool = False,
+    also_suspects: Iterable[int] = (),
+) -> list[EventRecord]:
+    """Every DA event as a plain record, with its offence, harm days and the victim's date of birth:
+    one query. `multi_victim_suspects_only` keeps only suspects with two or more distinct victims,
+    and those in `also_suspects` (for the new-partner finding: anyone with a recorded partner),
+    filtered inside the same query."""
 
     harm = dict(session.execute(sa.select(OffenceCategory.code, OffenceCategory.harm_days)).all())
     query = sa.select(
@@ -199,9 +218,11 @@ def load_events(session, *, as_of: date | None = None, multi_victim_suspects_onl
             .group_by(DAEvent.suspect_id)
             .having(sa.func.count(sa.distinct(DAEvent.victim_id)) >= 2)
         )
-        query = query.where(DAEvent.suspect_id.in_(several))
+        extra = sorted(set(also_suspects))
+        keep = DAEvent.suspect_id.in_(several)
+        query = query.where(sa.or_(keep, DAEvent.suspect_id.in_(id_list("also", extra))) if extra else keep)
     return [
-        EventRecord(event_id, suspect, victim, _day(day), harm.get(offence, 0), relationship, _day(dob))
+        EventRecord(event_id, suspect, victim, _day(day), harm.get(offence, 0), relationship, _day(dob), offence)
         for event_id, suspect, victim, day, offence, relationship, dob in session.execute(query)
     ]
 
@@ -216,6 +237,7 @@ def _event_records(person: Person, events: list[DAEvent], harm: dict[str, int]) 
             harm.get(e.offence, 0),
             e.relationship_type,
             e.victim.date_of_birth,
+            e.offence,
         )
         for e in events
     ]
@@ -244,11 +266,18 @@ def network_picture(person: Person, viewer_roles, *, cap: int = EGO_CAP) -> pict
 
 
 @dataclass
+class EarlierVictimRow:
+    person: PersonInfo
+    detail: EarlierVictim
+
+
+@dataclass
 class CandidateRow:
     candidate: NewPartnerCandidate
     suspect: PersonInfo
     new_victim: PersonInfo
     earlier_victims: list[PersonInfo]
+    earlier: list[EarlierVictimRow] = field(default_factory=list)  # who, and what harm, before the partner came
     disclosure_tasks: list = field(default_factory=list)  # filled by the Clare's Law part, which owns the page
 
 
@@ -270,8 +299,9 @@ def right_to_know_candidates(
 ) -> list[CandidateRow]:
     """New partners of known perpetrators, for a supervisor to consider a Right-to-Know disclosure.
 
-    One query reads the events of every suspect with two or more victims; the finding itself is
-    new_partner_candidates. The consultation is audited (the page names victims).
+    Two queries read the recorded partner relationships and the events of every suspect who has two
+    or more victims or a recorded partner; the finding itself is new_partner_candidates. The
+    consultation is audited (the page names victims).
     """
     as_of = as_of or today()
     audit.record(
@@ -282,19 +312,19 @@ def right_to_know_candidates(
         actor=actor,
     )
     db.session.commit()  # first, so that nothing loaded below is expired by it
-    events = load_events(db.session, as_of=as_of, multi_victim_suspects_only=True)
-    found = new_partner_candidates(events, as_of, since=since)
-    people = _person_infos(
-        {c.suspect_id for c in found}
-        | {c.new_victim_id for c in found}
-        | {v for c in found for v in c.earlier_victim_ids}
-    )
+    links = load_links(db.session, types=INTIMATE_RELATIONSHIPS)
+    linked = {p for link in links for p in (link.person_a_id, link.person_b_id)}
+    events = load_events(db.session, as_of=as_of, multi_victim_suspects_only=True, also_suspects=linked)
+    found = new_partner_candidates(events, as_of, links=links, since=since)
+    ids = {c.suspect_id for c in found} | {c.new_victim_id for c in found}
+    people = _person_infos(ids | {v for c in found for v in c.earlier_victim_ids})
     return [
         CandidateRow(
             candidate=c,
             suspect=people[c.suspect_id],
             new_victim=people[c.new_victim_id],
             earlier_victims=[people[v] for v in c.earlier_victim_ids],
+            earlier=[EarlierVictimRow(people[v.victim_id], v) for v in c.earlier],
         )
         for c in found
     ]

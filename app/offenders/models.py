@@ -5,7 +5,8 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.base import TimestampMixin, VersionedMixin
+from app.base import TimestampMixin, VersionedMixin, in_vocabulary
+from app.catalogue import INTELLIGENCE_SOURCES, RELATIONSHIPS
 from app.extensions import db
 
 
@@ -98,8 +99,10 @@ class Address(db.Model):
     person: Mapped[Person] = relationship(back_populates="addresses")
 
 
-class PersonLink(TimestampMixin, db.Model):
-    """A typed relationship between two persons that no event records (e.g. family, new partner)."""
+class PersonLink(TimestampMixin, VersionedMixin, db.Model):
+    """A typed relationship between two persons that no event need record (a family member, a new
+    partner), with its dates, where the knowledge came from and how it is graded (3x5x2: source
+    1-3, intelligence A-E, handling P or C). Recorded through app.offenders.relationships."""
 
     __tablename__ = "person_links"
 
@@ -107,13 +110,37 @@ class PersonLink(TimestampMixin, db.Model):
     person_a_id: Mapped[int] = mapped_column(sa.ForeignKey("persons.id", ondelete="CASCADE"), index=True)
     person_b_id: Mapped[int] = mapped_column(sa.ForeignKey("persons.id", ondelete="CASCADE"), index=True)
     relationship_type: Mapped[str] = mapped_column(sa.Text)
+    # From and to: `since` empty means not known; `until` empty means the relationship goes on.
     since: Mapped[date | None] = mapped_column(sa.Date)
+    until: Mapped[date | None] = mapped_column(sa.Date)
     note: Mapped[str | None] = mapped_column(sa.Text)
+    source: Mapped[str | None] = mapped_column(sa.Text)
+    source_grade: Mapped[str | None] = mapped_column(sa.Text)
+    intelligence_grade: Mapped[str | None] = mapped_column(sa.Text)
+    handling_code: Mapped[str | None] = mapped_column(sa.Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    person_a: Mapped[Person] = relationship(foreign_keys=[person_a_id])
+    person_b: Mapped[Person] = relationship(foreign_keys=[person_b_id])
 
     __table_args__ = (
         sa.CheckConstraint("person_a_id <> person_b_id", name="not_self"),
         sa.UniqueConstraint("person_a_id", "person_b_id", "relationship_type"),
+        sa.CheckConstraint(in_vocabulary("relationship_type", RELATIONSHIPS), name="link_type_known"),
+        sa.CheckConstraint("until IS NULL OR since IS NULL OR until >= since", name="until_after_since"),
+        sa.CheckConstraint(
+            f"source IS NULL OR {in_vocabulary('source', INTELLIGENCE_SOURCES)}", name="link_source_known"
+        ),
+        sa.CheckConstraint("source_grade IS NULL OR source_grade IN ('1', '2', '3')", name="source_grade_known"),
+        sa.CheckConstraint(
+            "intelligence_grade IS NULL OR intelligence_grade IN ('A', 'B', 'C', 'D', 'E')",
+            name="intelligence_grade_known",
+        ),
+        sa.CheckConstraint("handling_code IS NULL OR handling_code IN ('P', 'C')", name="handling_code_known"),
     )
+
+    def other(self, person_id: int) -> Person:
+        return self.person_b if person_id == self.person_a_id else self.person_a
 
 
 class DAEvent(TimestampMixin, VersionedMixin, db.Model):

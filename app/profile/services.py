@@ -26,6 +26,8 @@ from app.ranking.models import ScoreRow, ScoreRun
 from app.referrals import timeline as referrals
 from app.tasking.models import Task
 from app.tasking.tasks import requests as tasks
+from app.victims.common import is_victim
+from app.victims.dash import services as dash
 
 
 @dataclass
@@ -166,6 +168,8 @@ class Profile:
     lever_types: dict[str, LeverType]
     offences: dict[str, OffenceCategory]
     age: int | None
+    assessments: dict = field(default_factory=dict)  # {event id: the DASH assessment made for it}
+    is_victim: bool = False
 
 
 def profile(person: Person, viewer_roles, *, as_of: date | None = None) -> Profile:
@@ -195,4 +199,6 @@ def profile(person: Person, viewer_roles, *, as_of: date | None = None) -> Profi
         lever_types=lever_types,
         offences=offences,
         age=person.age_on(as_of),
+        assessments=dash.assessments_for_events([e.id for e in events]),
+        is_victim=is_victim(person),
     )

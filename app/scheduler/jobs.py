@@ -46,6 +46,20 @@ def _clare_overdue_alerts(now: datetime) -> str:
     return f"{raise_clare_overdue_alerts(now.date(), actor=ACTOR)} Clare's Law overdue alert(s)"
 
 
+def _idva_first_contact_alerts(now: datetime) -> str:
+    from app.base import local_date
+    from app.victims.idva.services import raise_first_contact_alerts
+
+    return f"{raise_first_contact_alerts(local_date(now), actor=ACTOR)} IDVA first-contact alert(s)"
+
+
+def _victim_contact_before_order_ends(now: datetime) -> str:
+    from app.base import local_date
+    from app.victims.protection import raise_contact_tasks
+
+    return f"{raise_contact_tasks(local_date(now), actor=ACTOR)} victim-contact task(s) raised"
+
+
 @dataclass(frozen=True)
 class JobSpec:
     func: Callable[[datetime], str]
@@ -70,5 +84,17 @@ JOBS: dict[str, JobSpec] = {
     ),
     "clare_overdue_alerts": JobSpec(
         _clare_overdue_alerts, {"hour": 6, "minute": 0}, "%Y-%m-%d", "alerts for Clare's Law cases past 28 days"
+    ),
+    "idva_first_contact_alerts": JobSpec(
+        _idva_first_contact_alerts,
+        {"hour": 7, "minute": 0},
+        "%Y-%m-%d",
+        "alerts for high-risk IDVA referrals with no first contact in 2 working days",
+    ),
+    "victim_contact_before_order_ends": JobSpec(
+        _victim_contact_before_order_ends,
+        {"hour": 5, "minute": 15},
+        "%Y-%m-%d",
+        "tasks to contact each victim 7 days before an order protecting them ends",
     ),
 }

@@ -15,7 +15,8 @@ T = date(2026, 6, 1)
 
 
 def ev(n, suspect, victim, days_ago, harm=10, relationship="partner", victim_dob=None):
-    return EventRecord(n, suspect, victim, T - timedelta(days=days_ago), harm, relationship, victim_dob)
+    offence = {365: "abh", 30: "breach_criminal_order"}.get(harm, "common_assault")
+    return EventRecord(n, suspect, victim, T - timedelta(days=days_ago), harm, relationship, victim_dob, offence)
 
 
 def pair(s, v, events=1, harm=10):
@@ -113,16 +114,83 @@ def test_new_partner_of_a_known_perpetrator():
         ev(3, 4, 5, 300),
         ev(4, 4, 5, 20),  # 4 only ever harmed 5: not a candidate
         ev(5, 6, 7, 500),
-        ev(6, 6, 8, 400),
+        ev(6, 6, 8, 400),  # 8 came after 7: a candidate, even though 6's latest event is against 7 again
         ev(7, 6, 7, 10),  # 6 went back to 7, harmed before 8: 7 is not a new partner
         ev(8, 9, 10, 300),
-        ev(9, 9, 11, 15, relationship="family"),  # latest victim is family, not a partner
+        ev(9, 9, 11, 15, relationship="family"),  # a family member is not a partner
     ]
     found = network.new_partner_candidates(events, T)
-    assert [(c.suspect_id, c.new_victim_id, c.earlier_victim_ids) for c in found] == [(1, 3, (2,))]
-    assert found[0].latest_on == T - timedelta(days=30) and found[0].earlier_events == 1
-    assert [c.suspect_id for c in network.new_partner_candidates(events, T, relationships=None)] == [9, 1]
+    assert [(c.suspect_id, c.new_victim_id, c.earlier_victim_ids) for c in found] == [(1, 3, (2,)), (6, 8, (7,))]
+    first = found[0]
+    assert first.latest_on == first.last_seen_on == first.partner_since == T - timedelta(days=30)
+    assert first.known_from == "event" and first.earlier_events == 1 and first.events_against == 1
+    assert found[1].last_seen_on == T - timedelta(days=400)
+    assert [(c.suspect_id, c.new_victim_id) for c in network.new_partner_candidates(events, T, relationships=None)] == [
+        (9, 11),
+        (1, 3),
+        (6, 8),
+    ]
     assert network.new_partner_candidates(events, T, since=T - timedelta(days=20)) == []
+    assert [c.new_victim_id for c in network.new_partner_candidates(events, T, since=T - timedelta(days=365))] == [3]
+
+
+def test_a_new_partner_harmed_before_a_breach_against_the_ex_is_still_listed():
+    # He harmed his ex, then assaulted a new partner, then breached an order protecting the ex: his
+    # latest event names the ex, but the new partner came after her and is the one to warn.
+    events = [
+        ev(1, 1, 2, 700, harm=365),
+        ev(2, 1, 3, 60, harm=10),
+        ev(3, 1, 2, 5, harm=30, relationship="ex_partner"),
+    ]
+    [found] = network.new_partner_candidates(events, T, since=T - timedelta(days=90))
+    assert (found.suspect_id, found.new_victim_id, found.partner_since) == (1, 3, T - timedelta(days=60))
+    assert found.earlier == (
+        network.EarlierVictim(2, 1, T - timedelta(days=700), T - timedelta(days=700), 365, ("abh",)),
+    )
+
+
+def test_a_new_partner_recorded_from_intelligence_is_a_candidate_before_any_event():
+    events = [ev(1, 1, 2, 400, harm=365)]
+    partner = LinkRecord(1, 3, "partner", since=T - timedelta(days=40), recorded_on=T - timedelta(days=3))
+    [found] = network.new_partner_candidates(events, T, links=[partner])
+    assert (found.suspect_id, found.new_victim_id) == (1, 3)
+    assert found.known_from == "relationship" and found.partner_since == T - timedelta(days=40)
+    assert found.events_against == 0 and found.latest_on is None and found.last_seen_on == T
+    assert found.earlier_victim_ids == (2,) and found.earlier_harm_days == 365
+    # The link may name the perpetrator second; a start not known stands in as the day it was recorded.
+    unknown = LinkRecord(3, 1, "partner", recorded_on=T - timedelta(days=3))
+    [found] = network.new_partner_candidates(events, T, links=[unknown])
+    assert (found.suspect_id, found.known_from, found.partner_since) == (1, "recorded", T - timedelta(days=3))
+
+
+def test_relationships_that_do_not_make_a_new_partner():
+    events = [ev(1, 1, 2, 400), ev(2, 5, 6, 30)]
+    assert network.new_partner_candidates(events, T, links=[LinkRecord(1, 3, "family", since=T)]) == []
+    # A partner since before the earlier victim was harmed did not come after her.
+    assert (
+        network.new_partner_candidates(events, T, links=[LinkRecord(1, 3, "partner", since=T - timedelta(500))]) == []
+    )
+    # A relationship recorded after the as-of date, or starting after it, is not known yet.
+    later = LinkRecord(1, 3, "partner", since=T - timedelta(days=10), recorded_on=T + timedelta(days=1))
+    assert network.new_partner_candidates(events, T, links=[later]) == []
+    assert network.new_partner_candidates(events, T, links=[LinkRecord(1, 3, "partner", since=T + timedelta(1))]) == []
+    # A partner of someone with no event as a suspect is nobody's new partner.
+    assert network.new_partner_candidates(events, T, links=[LinkRecord(7, 8, "partner", since=T)]) == []
+    # A relationship that ended before the window is left out by `since`; one still going on is kept.
+    ended = LinkRecord(1, 3, "ex_partner", since=T - timedelta(days=300), until=T - timedelta(days=200))
+    assert network.new_partner_candidates(events, T, links=[ended], since=T - timedelta(days=90)) == []
+    assert len(network.new_partner_candidates(events, T, links=[ended])) == 1
+
+
+def test_a_recorded_relationship_starting_before_the_first_event_against_the_partner_dates_it():
+    events = [ev(1, 1, 2, 400), ev(2, 1, 3, 30)]
+    link = LinkRecord(1, 3, "partner", since=T - timedelta(days=200))
+    [found] = network.new_partner_candidates(events, T, links=[link])
+    assert found.partner_since == T - timedelta(days=200) and found.known_from == "relationship"
+    assert found.new_victim_first_on == T - timedelta(days=30) and found.relationship == "partner"
+    # Before the earlier victim: the partner did not come after her.
+    early = LinkRecord(1, 3, "partner", since=T - timedelta(days=450))
+    assert network.new_partner_candidates(events, T, links=[early]) == []
 
 
 def test_same_day_events_against_two_victims_are_not_an_earlier_victim():
@@ -270,3 +338,26 @@ def test_load_events_can_keep_only_suspects_with_several_victims(app):
     rows = services.load_events(db.session, multi_victim_suspects_only=True)
     assert {r.suspect_id for r in rows} == {a.id} and len(rows) == 2
     assert len(services.load_events(db.session)) == 3
+
+
+def test_every_candidate_of_the_latest_event_rule_is_still_a_candidate():
+    """The benchmark's baseline (the rule replaced) on the demo dataset: every perpetrator it found
+    is found again, with the same new partner, and its script runs end to end."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "bench_new_partners.py"
+    spec = importlib.util.spec_from_file_location("bench_new_partners", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    as_of = date(2026, 12, 1)
+    _, loaded, links = bench.load(0.3, as_of)
+    old = set(bench.latest_event_rule(loaded, as_of, None))
+    new = network.new_partner_candidates(loaded, as_of, links=links)
+    assert old and old <= {c.suspect_id for c in new}
+    latest = {}
+    for e in sorted(loaded, key=lambda e: (e.occurred_on, e.event_id)):
+        latest[e.suspect_id] = e.victim_id
+    found = {(c.suspect_id, c.new_victim_id) for c in new}
+    assert all((s, latest[s]) in found for s in old)
+    assert any(c.known_from == "relationship" for c in new)

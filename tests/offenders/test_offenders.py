@@ -801,7 +801,7 @@ def test_right_to_know_lists_the_new_partner_of_a_known_perpetrator(client, supe
 def test_right_to_know_refuses_an_unknown_window(client, supervisor):
     response = client.get("/persons/network/right-to-know?within=forever")
     assert response.status_code == 400
-    assert "Choose how recent the latest event must be from the list." in response.get_data(as_text=True)
+    assert "Choose how recent the partnership must be from the list." in response.get_data(as_text=True)
 
 
 def test_linked_networks_page_counts_networks_and_sizes(client, make_user, login):

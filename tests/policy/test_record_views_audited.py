@@ -19,6 +19,11 @@ from app.extensions import db
 from app.orders.breaches.services import BreachReport, log_breach
 from app.ranking.services import run_ranking
 from app.tasking.meetings import services as meeting_services
+from app.victims.dash import services as dash
+from app.victims.dash.questions import DASH_QUESTIONS
+from app.victims.hub import services as hub
+from app.victims.idva import services as idva
+from app.victims.visits import services as visits
 from tests.factories import (
     make_clare_case,
     make_event,
@@ -58,7 +63,8 @@ def world(app, make_user):
     referral = make_referral(perp, "referred")
     forum = make_forum_referral("marac", at_risk=victim, perpetrator=perp)
     case = make_clare_case(perp, victim, application_on=t - timedelta(days=3))
-    return {
+    victims = _victims_records(victim, perp, t)
+    return victims | {
         "users": users,
         "person": perp.ref,
         "event": "WA-E1",
@@ -70,6 +76,58 @@ def world(app, make_user):
         "referral": referral.ref,
         "forum": forum.ref,
         "case": case.ref,
+    }
+
+
+def _victims_records(victim, perp, t) -> dict:
+    """A DASH assessment, an IDVA referral, a hidden-harm visit and a Hub response for the victim."""
+    actor = Actor("test-setup")
+    assessment = dash.record_assessment(
+        victim, dash.DashInput(assessed_on=t, answers={n: "no" for n in DASH_QUESTIONS}), actor=actor
+    )
+    referral = idva.refer(
+        victim,
+        idva.ReferralInput(referred_on=t, service="County IDVA Service", risk_level="high", consent=True),
+        actor=actor,
+    )
+    seen = datetime.now(UTC) - timedelta(hours=3)
+    visit = visits.record_visit(
+        victim,
+        visits.VisitInput(
+            kind="hidden_harm",
+            visited_at=seen,
+            seen_alone=True,
+            children_present=False,
+            perpetrator_present=False,
+            injuries_seen=False,
+            dash_done=False,
+            idva_offered=False,
+            safety_advice_given=True,
+            arrest_made=False,
+        ),
+        actor=actor,
+        officer="PC Walk",
+    )
+    response = hub.record_response(
+        hub.HubInput(
+            person_ref=victim.ref,
+            call_received_at=seen,
+            contact_made_at=seen + timedelta(minutes=12),
+            channel="phone",
+            consent=True,
+            crime_recorded=False,
+            safeguarding_done=True,
+            signposting_done=False,
+            outcome="resolved",
+        ),
+        actor=actor,
+    )
+    return {
+        "victim": victim.ref,
+        "dash": assessment.ref,
+        "idva": referral.ref,
+        "visit": visit.ref,
+        "hub": response.ref,
     }
 
 
@@ -92,6 +150,11 @@ PAGES = [
     ("/referrals/forums/{forum}", "view", "forum_referral", "forum", True),
     ("/referrals/clares-law/{case}", "view", "clare_case", "case", True),
     ("/targets/export.csv", "export", "targets", "run_as_of", False),
+    ("/victims/{victim}", "view", "victim", "victim", True),
+    ("/victims/dash/{dash}", "view", "dash_assessment", "dash", True),
+    ("/victims/idva/{idva}", "view", "idva_referral", "idva", True),
+    ("/victims/visits/{visit}", "view", "victim_visit", "visit", True),
+    ("/victims/hub/{hub}", "view", "hub_response", "hub", True),
     ("/audit/?object={person}", "search", "audit", None, False),
     ("/audit/", "search", "audit", None, False),
 ]

@@ -1,8 +1,9 @@
 """Need to know for referral staff: on every page and API route they can reach, no lever, no
-intelligence, no victim's name, no address and no network picture.
+intelligence, no victim's name, no address, no network picture and no victim's contact details.
+Admins: no victims page, and no victim's contact details anywhere they can reach.
 
-The dataset has all of those, with distinctive invented words, and the test walks every GET route
-in the URL map (built with every reference the dataset holds) as a referral user.
+The dataset has all of those, with distinctive invented words, and the tests walk every GET route
+in the URL map (built with every reference the dataset holds) as a referral user and as an admin.
 """
 
 import itertools
@@ -14,13 +15,20 @@ import sqlalchemy as sa
 
 from app.audit.services import Actor
 from app.auth.services import issue_token
-from app.base import today
+from app.base import today, utcnow
 from app.catalogue import LeverType
 from app.extensions import db
 from app.offenders.models import Address, PersonLink
 from app.orders.breaches.services import BreachReport, log_breach
 from app.ranking.services import run_ranking
 from app.referrals.programmes import people, services
+from app.victims.contacts import services as contacts
+from app.victims.dash import services as dash
+from app.victims.dash.questions import DASH_QUESTIONS
+from app.victims.feedback import services as feedback
+from app.victims.hub import services as hub
+from app.victims.idva import services as idva
+from app.victims.visits import services as visits
 from tests.factories import (
     make_clare_case,
     make_event,
@@ -40,6 +48,8 @@ PERPETRATOR_WORDS = ["bartholomew", "quenby"]
 ADDRESS_WORDS = ["wisteria", "zz9 4qx", "larkspur"]
 LEVER_DETAIL_WORDS = ["shotgun kept at", "dealing from"]
 NARRATIVE_WORDS = ["climbed the garden fence"]
+# A victim's contact preferences and log (the victims part): never to referral staff or admins.
+CONTACT_WORDS = ["07700 900461", "hideaway.marigold", "quillfeather", "pomegranate-lantern", "sp-77215"]
 
 
 @pytest.fixture
@@ -78,7 +88,8 @@ def dataset(app, make_user):
     services.add_attendance(referral, session_on=t, attendance="attended", note="Engaged well", actor=Actor("t"))
     forum = make_forum_referral("marac", at_risk=v1, perpetrator=perp)
     case = make_clare_case(perp, v2, application_on=t - timedelta(days=40))
-    return {
+    victims = victims_records(v1, perp, officer)
+    return victims | {
         "perp": perp,
         "victims": [v1, v2],
         "other": other,
@@ -90,10 +101,74 @@ def dataset(app, make_user):
     }
 
 
+def victims_records(victim, perp, officer) -> dict:
+    """Every kind of victims' record about the first victim, through the victims' services."""
+    actor, t = Actor.of(officer), today()
+    contacts.save_preferences(
+        victim,
+        contacts.PreferencesInput(
+            channels=["text", "email"],
+            safe_phone="07700 900461",
+            safe_email="hideaway.marigold@example.org",
+            safe_times="Tuesdays at the Quillfeather clinic",
+            no_messages=True,
+            safe_word="Say pomegranate-lantern if he is there",
+            safety_plan_ref="SP-77215",
+        ),
+        expected_version=0,
+        actor=actor,
+    )
+    contacts.log_contact(
+        victim,
+        contacts.ContactInput(utcnow() - timedelta(hours=1), "text", "spoken_to", "Use pomegranate-lantern"),
+        actor=actor,
+    )
+    answers = {n: ("yes" if n <= 15 else "no") for n in DASH_QUESTIONS}
+    assessment = dash.record_assessment(victim, dash.DashInput(assessed_on=t, answers=answers), actor=actor)
+    referral = idva.refer(
+        victim, idva.ReferralInput(referred_on=t, service="County IDVA", risk_level="high", consent=True), actor=actor
+    )
+    yes_no = dict.fromkeys(("children_present", "perpetrator_present", "injuries_seen", "arrest_made"), False)
+    visit = visits.record_visit(
+        victim,
+        visits.VisitInput(
+            kind="hidden_harm",
+            visited_at=utcnow() - timedelta(hours=2),
+            seen_alone=True,
+            dash_done=False,
+            idva_offered=False,
+            safety_advice_given=True,
+            **yes_no,
+        ),
+        actor=actor,
+        officer="PC Test",
+    )
+    response = hub.record_response(
+        hub.HubInput(
+            person_ref=victim.ref,
+            call_received_at=utcnow() - timedelta(hours=3),
+            contact_made_at=utcnow() - timedelta(hours=2),
+            channel="video",
+            consent=True,
+            crime_recorded=False,
+            safeguarding_done=True,
+            signposting_done=False,
+            outcome="resolved",
+        ),
+        actor=actor,
+    )
+    feedback.record_feedback(
+        victim,
+        feedback.FeedbackInput(True, t - timedelta(days=5), t, "yes", "yes", "yes", "Quillfeather was kind"),
+        actor=actor,
+    )
+    return {"assessment": assessment, "idva": referral, "visit": visit, "hub": response}
+
+
 def forbidden_words() -> list[str]:
     labels = [label.lower() for label in db.session.scalars(sa.select(LeverType.label))]
     codes = list(db.session.scalars(sa.select(LeverType.code)))
-    return VICTIM_WORDS + ADDRESS_WORDS + LEVER_DETAIL_WORDS + NARRATIVE_WORDS + labels + codes
+    return VICTIM_WORDS + ADDRESS_WORDS + LEVER_DETAIL_WORDS + NARRATIVE_WORDS + CONTACT_WORDS + labels + codes
 
 
 def leaks(text: str, *, about_the_harmer: bool = False, interface_description: bool = False) -> list[str]:
@@ -102,7 +177,9 @@ def leaks(text: str, *, about_the_harmer: bool = False, interface_description: b
     if interface_description:
         # The OpenAPI document names the `levers` field of a ranked object, with an example: it
         # describes the interface and holds nobody's data. Everything about the dataset still counts.
-        words = [w for w in words if w in VICTIM_WORDS + ADDRESS_WORDS + LEVER_DETAIL_WORDS + NARRATIVE_WORDS]
+        words = [
+            w for w in words if w in VICTIM_WORDS + ADDRESS_WORDS + LEVER_DETAIL_WORDS + NARRATIVE_WORDS + CONTACT_WORDS
+        ]
     found = [w for w in words if w in low]
     if not interface_description and re.search(r"\blevers?\b", low):
         found.append("the word lever")
@@ -124,6 +201,10 @@ def candidate_urls(app, data) -> list[tuple[str, str]]:
         data["referral"].ref,
         data["forum"].ref,
         data["case"].ref,
+        data["assessment"].ref,
+        data["idva"].ref,
+        data["visit"].ref,
+        data["hub"].ref,
         "firearms_certificate",
     ]
     ids = [1, 2, 3]
@@ -188,6 +269,32 @@ def test_no_page_or_api_route_a_referral_user_reaches_shows_levers_victims_addre
     } <= reached
     assert {"profile.person", "profile.index", "ranking.targets", "orders.view", "api.targets"} & refused
     assert "profile.person" in refused and "referrals.forum_referral" in refused and "referrals.clare_case" in refused
+    # Not one victims page: the victim page, contact forms, DASH, IDVA, visits, Hub and feedback.
+    victims_pages = {e for e, _ in candidate_urls(app, dataset) if e.startswith("victims.")}
+    assert victims_pages and victims_pages <= refused and not victims_pages & reached
+
+
+def test_no_page_an_admin_reaches_shows_a_victims_contact_details_and_no_victims_page_opens(
+    app, client, make_user, login, dataset
+):
+    user = make_user("nk-admin", "admin")
+    login(user)
+    token = issue_token(user.username, actor=Actor("test"))
+    reached, refused = set(), set()
+    for endpoint, path in candidate_urls(app, dataset):
+        headers = {"Authorization": f"Bearer {token}"} if path.startswith("/api/") else {}
+        response = client.get(path, headers=headers)
+        assert response.status_code in (200, 302, 400, 403, 404), f"{path}: {response.status_code}"
+        if response.status_code == 403:
+            refused.add(endpoint)
+        elif response.status_code == 200:
+            reached.add(endpoint)
+            low = response.get_data(as_text=True).lower()
+            assert [w for w in CONTACT_WORDS if w in low] == [], path
+    assert {"audit.index", "auth.users"} <= reached  # the walk did reach the admin's own pages
+    victims_pages = {e for e, _ in candidate_urls(app, dataset) if e.startswith("victims.")}
+    assert victims_pages and victims_pages <= refused
+    assert {"profile.person", "referrals.clare_case", "offenders.new_relationship"} <= refused
 
 
 def test_the_pages_reached_do_show_the_perpetrator_and_the_referral(client, make_user, login, dataset):

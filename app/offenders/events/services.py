@@ -249,3 +249,27 @@ def set_breach_event_outcome(event: DAEvent, outcome: str) -> None:
     if outcome not in EVENT_OUTCOMES:
         raise ValueError(f"unknown event outcome {outcome!r}")
     event.outcome = outcome
+
+
+def set_dash_grade(event: DAEvent, grade: str, *, because: str, actor: Actor) -> bool:
+    """Give an event the grade of a DASH assessment made for it (`because` names the assessment).
+
+    Only events recorded in Achilles (by hand or from a breach) take it: an imported event keeps
+    the force's grade, since the next import would put it back. Audited; the caller commits.
+    Returns whether the event's grade was set.
+    """
+    if grade not in DASH_RISKS:
+        raise ValueError(f"unknown DASH grade {grade!r}")
+    if event.source == "import" or event.dash_risk == grade:
+        return False
+    before = event.dash_risk
+    event.dash_risk = grade
+    audit.record(
+        "update",
+        f"DA event {event.ref} graded DASH {DASH_RISKS[grade].lower()} by assessment {because}",
+        object_type="da_event",
+        object_ref=event.ref,
+        data={"dash_risk": {"before": before, "after": grade}, "assessment": because},
+        actor=actor,
+    )
+    return True

@@ -108,6 +108,7 @@ def clare_candidates():
         choices=SINCE_CHOICES,
         since=since,
         form=RaiseRightToKnowForm(),
+        offences=clare.offence_labels(),
     )
 
 
@@ -120,8 +121,15 @@ def right_to_know():
         ), 400
     months = SINCE_CHOICES[within]
     since = network.cutoff(local_today(), months) if months else None
-    rows = [c.row for c in clare.right_to_know_candidates(since=since, actor=None)]
-    return render_template("referrals/right_to_know.html", rows=rows, within=within, choices=SINCE_CHOICES, since=since)
+    rows = clare.right_to_know_candidates(since=since, actor=None)
+    return render_template(
+        "referrals/right_to_know.html",
+        rows=rows,
+        within=within,
+        choices=SINCE_CHOICES,
+        since=since,
+        offences=clare.offence_labels(),
+    )
 
 
 # Right to Know belongs to Clare's Law (the DA Hub owns it); the register's menu has long linked

@@ -16,7 +16,7 @@ Roles: supervisors (the DA Hub) create and work cases; analysts read them. Offic
 staff have no access: a case names the person at risk and the applicant.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
@@ -27,9 +27,10 @@ from app.alerts.services import raise_alert
 from app.audit import services as audit
 from app.audit.services import Actor
 from app.base import EditConflict, ValidationFailed, assign_ref, local_today, placeholder_ref
+from app.catalogue import OffenceCategory, labels
 from app.extensions import db
 from app.network import services as network
-from app.offenders.models import Person
+from app.offenders.models import Person, PersonLink
 from app.referrals.checks import check_date, check_length, clean
 from app.referrals.clares_law.models import (
     APPLICANT_RELATIONSHIPS,
@@ -500,25 +501,48 @@ def raise_clare_overdue_alerts(as_of: date, *, actor: Actor) -> int:
 class CandidateWithCase:
     row: network.CandidateRow
     open_case: ClareCase | None
+    links: list[PersonLink] = field(default_factory=list)  # the recorded relationships between the two
 
 
 def right_to_know_candidates(*, since: date | None, actor: Actor | None) -> list[CandidateWithCase]:
     """The network's new-partner candidates (app.network.services, audited there), each with the
-    open Clare's Law case about that subject and new partner, if there is one, and the
+    open Clare's Law case about that subject and new partner, if there is one, the recorded
+    relationships between the two (where the knowledge came from and its grading) and the
     Right-to-Know disclosure tasks already set for the subject."""
     rows = network.right_to_know_candidates(since=since, actor=actor)
-    subjects = [r.suspect.id for r in rows]
+    subjects = sorted({r.suspect.id for r in rows})
+    pairs = {frozenset((r.suspect.id, r.new_victim.id)) for r in rows}
     cases: dict[tuple[int, int | None], ClareCase] = {}
+    links: dict[frozenset, list[PersonLink]] = {}
     for start in range(0, len(subjects), 500):
         chunk = subjects[start : start + 500]
         for case in db.session.scalars(
             sa.select(ClareCase).where(ClareCase.subject_id.in_(chunk), ClareCase.closed_on.is_(None))
         ):
             cases.setdefault((case.subject_id, case.person_at_risk_id), case)
+        for link in db.session.scalars(
+            sa.select(PersonLink)
+            .where(sa.or_(PersonLink.person_a_id.in_(chunk), PersonLink.person_b_id.in_(chunk)))
+            .order_by(PersonLink.id)
+        ):
+            pair = frozenset((link.person_a_id, link.person_b_id))
+            if pair in pairs:
+                links.setdefault(pair, []).append(link)
     tasks = disclosure_tasks(subjects)
     for row in rows:
         row.disclosure_tasks = tasks.get(row.suspect.id, [])
-    return [CandidateWithCase(r, cases.get((r.suspect.id, r.new_victim.id))) for r in rows]
+    return [
+        CandidateWithCase(
+            r,
+            cases.get((r.suspect.id, r.new_victim.id)),
+            links.get(frozenset((r.suspect.id, r.new_victim.id)), []),
+        )
+        for r in rows
+    ]
+
+
+def offence_labels() -> dict[str, str]:
+    return labels(OffenceCategory)
 
 
 def disclosure_tasks(subject_ids: list[int]) -> dict[int, list[Task]]:

@@ -11,6 +11,15 @@ floor(12 x 30.44) = 365 days (app.network.graph.within):
   the last MARAC referral;
 - repeat: an event after the last MARAC referral and no more than 12 months after it.
 
+DASH assessments recorded in Achilles (owned by the victims part, which answers the signal
+`dash_facts_wanted`: referrals sits below victims and never imports it) add, for assessments in
+the last 12 months made after the last MARAC referral:
+
+- visible high risk: 14 or more of the 27 questions answered yes;
+- professional judgement: the assessor graded the risk high above what the answers give, with a
+  reason (the referrer still writes their own reason: it is their judgement now);
+- potential escalation: yes to "the abuse is happening more often" or "getting worse".
+
 The system only suggests: a person decides the criterion, and professional judgement is always
 available. A criterion no rule supports (professional judgement, or a high-risk DASH held by a
 partner agency) needs a written reason.
@@ -25,6 +34,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import signals
 from app.audit import services as audit
 from app.audit.services import Actor
 from app.base import EditConflict, ValidationFailed, assign_ref, local_today, placeholder_ref
@@ -56,28 +66,95 @@ class VictimEvent:
 
 
 @dataclass(frozen=True)
+class DashFact:
+    """A DASH assessment of the person at risk, as MARAC's rules read it (victims answers these)."""
+
+    ref: str
+    assessed_on: date
+    yes_count: int
+    grade: str
+    by_judgement: bool  # graded above what the answers give
+    escalation: tuple[str, ...] = ()  # the escalation questions answered yes, in words
+    event_ref: str | None = None
+
+
+DASH_HIGH_FROM = 14  # yes answers for visible high risk (SafeLives criterion 1, domain.md §2)
+
+
+@dataclass(frozen=True)
 class RuleMatch:
     criterion: str
     reason: str
     event_refs: tuple[str, ...]
+    assessment_refs: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
         return MARAC_CRITERIA[self.criterion]
 
     def as_json(self) -> dict:
-        return {"criterion": self.criterion, "reason": self.reason, "events": list(self.event_refs)}
+        found = {"criterion": self.criterion, "reason": self.reason, "events": list(self.event_refs)}
+        return found | ({"assessments": list(self.assessment_refs)} if self.assessment_refs else {})
 
 
 def _day(d: date) -> str:
     return d.strftime("%d %b %Y")
 
 
-def marac_rules(events: Iterable[VictimEvent], as_of: date, last_referral_on: date | None) -> list[RuleMatch]:
+def marac_rules(
+    events: Iterable[VictimEvent], as_of: date, last_referral_on: date | None, dash: Iterable[DashFact] = ()
+) -> list[RuleMatch]:
     """The MARAC rules that match for one person at risk as of `as_of` (pure: no database).
 
-    `events` are the person's events as victim; events after `as_of` do not exist yet.
+    `events` are the person's events as victim and `dash` their DASH assessments; those dated after
+    `as_of` do not exist yet. One match per criterion, its reasons from events and assessments.
     """
+    matches = _event_rules(events, as_of, last_referral_on)
+    matches += _dash_rules(dash, as_of, last_referral_on)
+    merged: dict[str, RuleMatch] = {}
+    for m in matches:
+        held = merged.get(m.criterion)
+        merged[m.criterion] = (
+            m
+            if held is None
+            else RuleMatch(
+                m.criterion,
+                f"{held.reason} {m.reason}",
+                held.event_refs + tuple(r for r in m.event_refs if r not in held.event_refs),
+                held.assessment_refs + m.assessment_refs,
+            )
+        )
+    order = list(MARAC_CRITERIA)
+    return sorted(merged.values(), key=lambda m: order.index(m.criterion))
+
+
+def _dash_rules(dash: Iterable[DashFact], as_of: date, last_referral_on: date | None) -> list[RuleMatch]:
+    recent = sorted(
+        (
+            f
+            for f in dash
+            if network.within(f.assessed_on, as_of, MARAC_WINDOW_MONTHS)
+            and (last_referral_on is None or f.assessed_on > last_referral_on)
+        ),
+        key=lambda f: (f.assessed_on, f.ref),
+    )
+    matches = []
+    for f in recent:
+        events = (f.event_ref,) if f.event_ref else ()
+        said = f"DASH {f.ref} on {_day(f.assessed_on)}"
+        if f.yes_count >= DASH_HIGH_FROM:
+            reason = f"{said}: {f.yes_count} of 27 questions answered yes (14 or more is visible high risk)."
+            matches.append(RuleMatch("visible_high_risk", reason, events, (f.ref,)))
+        elif f.grade == "high" and f.by_judgement:
+            reason = f"{said} was graded high by the assessor's professional judgement ({f.yes_count} yes answers)."
+            matches.append(RuleMatch("professional_judgement", reason, events, (f.ref,)))
+        if f.escalation:
+            reason = f"{said}: {' and '.join(f.escalation)}."
+            matches.append(RuleMatch("potential_escalation", reason, events, (f.ref,)))
+    return matches
+
+
+def _event_rules(events: Iterable[VictimEvent], as_of: date, last_referral_on: date | None) -> list[RuleMatch]:
     known = sorted((e for e in events if e.occurred_on <= as_of), key=lambda e: (e.occurred_on, e.event_id))
     recent = [e for e in known if network.within(e.occurred_on, as_of, MARAC_WINDOW_MONTHS)]
 
@@ -170,28 +247,36 @@ class MaracSuggestion:
         return [m.criterion for m in self.matches]
 
 
+def dash_facts(person_ids: list[int] | None, since: date, as_of: date) -> dict[int, list[DashFact]]:
+    """The DASH assessments of these persons (None: everyone), asked of the victims part."""
+    return signals.answer(signals.dash_facts_wanted.send(person_ids, since=since, as_of=as_of), {})
+
+
 def suggest_for(person: Person, as_of: date | None = None) -> MaracSuggestion:
     """The MARAC rules that match for this person at risk now, and why."""
     as_of = as_of or local_today()
     events = victim_events([person.id], _horizon(as_of), as_of).get(person.id, [])
+    dash = dash_facts([person.id], _horizon(as_of), as_of).get(person.id, [])
     last = last_marac_referrals([person.id], before=as_of).get(person.id)
-    return MaracSuggestion(
-        person, marac_rules(events, as_of, last), last, max((e.occurred_on for e in events), default=None)
-    )
+    latest = max([*(e.occurred_on for e in events), *(f.assessed_on for f in dash)], default=None)
+    return MaracSuggestion(person, marac_rules(events, as_of, last, dash), last, latest)
 
 
 def marac_suggestions(*, as_of: date | None = None, actor: Actor) -> list[MaracSuggestion]:
-    """Persons at risk with an event in the last 12 months for whom a MARAC rule matches, the most
-    rules first, then the most recent event. Two queries for the rules, one for the persons."""
+    """Persons at risk with an event or a DASH assessment in the last 12 months for whom a MARAC
+    rule matches, the most rules first, then the most recent. Three queries for the rules (events,
+    DASH assessments, referrals), one for the persons."""
     as_of = as_of or local_today()
     events = victim_events(None, _horizon(as_of), as_of)
+    dash = dash_facts(None, _horizon(as_of), as_of)
     last = last_marac_referrals(before=as_of)
     found: list[tuple[int, list[RuleMatch], date]] = []
-    for person_id, evs in events.items():
-        latest = max(e.occurred_on for e in evs)
+    for person_id in set(events) | set(dash):
+        evs, facts = events.get(person_id, []), dash.get(person_id, [])
+        latest = max([*(e.occurred_on for e in evs), *(f.assessed_on for f in facts)])
         if not network.within(latest, as_of, MARAC_WINDOW_MONTHS):
             continue
-        matches = marac_rules(evs, as_of, last.get(person_id))
+        matches = marac_rules(evs, as_of, last.get(person_id), facts)
         if matches:
             found.append((person_id, matches, latest))
     found.sort(key=lambda f: (-len(f[1]), -f[2].toordinal(), f[0]))

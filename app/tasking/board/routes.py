@@ -1,9 +1,9 @@
-"""My tasks, the supervisors' board and hidden-harm visits: the pages that list tasks."""
+"""My tasks and the supervisors' board: the pages that list tasks. (The hidden-harm list moved to
+the victims part, app.victims.visits, at the same addresses.)"""
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask_login import current_user
 
-from app.base import local_zone
 from app.security import roles_required
 from app.tasking import bp
 from app.tasking.board import services as lists
@@ -11,7 +11,7 @@ from app.tasking.board.forms import BoardFilterForm, board_owner_choices
 from app.tasking.tasks import rules
 from app.tasking.tasks import services as ts
 from app.tasking.tasks.forms import CompleteForm, ReassignForm, VersionForm, id_choices, owner_choices
-from app.tasking.tasks.routes import BOARD_READERS, READERS, WORKERS, form_prefix, int_or_none, person_by_ref
+from app.tasking.tasks.routes import BOARD_READERS, WORKERS, form_prefix, int_or_none
 
 
 @bp.route("/tasks/mine")
@@ -74,36 +74,3 @@ def board():
     if not request.args and current_user.team_id:
         args["team"] = str(current_user.team_id)
     return render_template("tasking/board.html", form=form, result=result, forms=forms, args=args)
-
-
-@bp.route("/hidden-harm")
-@roles_required(*READERS)
-def hidden_harm():
-    rows = lists.hidden_harm_list(user=current_user)
-    return render_template(
-        "tasking/hidden_harm.html", rows=rows, form=VersionForm(), window_days=lists.HIDDEN_HARM_VISIT_DAYS
-    )
-
-
-@bp.route("/hidden-harm/visits", methods=["POST"])
-@roles_required(*WORKERS)
-def hidden_harm_visit():
-    form = VersionForm()
-    ref = (request.form.get("person_ref") or "").strip()
-    if not form.validate_on_submit():
-        abort(400)
-    person = person_by_ref(ref)
-    if person is None:
-        flash("No person has that reference, so no visit was raised.", "danger")
-        rows = lists.hidden_harm_list(user=current_user)
-        return render_template(
-            "tasking/hidden_harm.html", rows=rows, form=VersionForm(), window_days=lists.HIDDEN_HARM_VISIT_DAYS
-        ), 400
-    task, created = lists.raise_hidden_harm_visit(person, user=current_user)
-    if created:
-        holder = task.owner.display_name if task.owner else f"the {task.team.name} team to allocate"
-        due = task.due_at.astimezone(local_zone())
-        flash(f"Visit raised for {person.full_name}, due {due:%d %b %Y}, for {holder}.", "success")
-    else:
-        flash(f"A visit for {person.full_name} is already open (task {task.id}).", "info")
-    return redirect(url_for("tasking.hidden_harm"))

@@ -1,7 +1,8 @@
-"""Lists of tasks: My tasks, the supervisors' board with workload by officer, and hidden-harm visits due."""
+"""Lists of tasks: My tasks and the supervisors' board with workload by officer; raising a hidden-harm
+visit task (the list of victims due one is the victims part's, app.victims.visits.need)."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -11,14 +12,11 @@ from app.audit.services import Actor
 from app.auth.models import Team, User
 from app.base import (
     local_date,
-    local_time,
     local_today,
     utcnow,
 )
 from app.catalogue import TASK_STATUSES
 from app.extensions import db
-from app.network import graph as network
-from app.network import services as network_services
 from app.offenders.models import Person
 from app.tasking.models import Task
 from app.tasking.tasks.checks import TaskInput
@@ -275,61 +273,6 @@ def board(
     )
     db.session.commit()
     return result
-
-
-@dataclass
-class HiddenHarmRow:
-    person: Person
-    finding: network.RepeatVictim
-    last_visit: Task | None  # the latest completed visit, older than the window
-    open_visit: Task | None  # a visit already raised and not yet done
-
-
-def hidden_harm_list(*, user: User, as_of: date | None = None) -> list[HiddenHarmRow]:
-    """Repeat victims (network.repeat_victims) with no hidden-harm visit completed in the last
-    HIDDEN_HARM_VISIT_DAYS days, most harmed first. Naming victims, the consultation is audited."""
-    as_of = as_of or local_today()
-    events = network_services.load_events(db.session, as_of=as_of)
-    found = network.repeat_victims(events, as_of)
-    rows: list[HiddenHarmRow] = []
-    if found:
-        ids = sorted(found)
-        since = local_time(as_of - timedelta(days=HIDDEN_HARM_VISIT_DAYS), time(0, 0))
-        visits: dict[int, list[Task]] = {}
-        people: dict[int, Person] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            for task in db.session.scalars(
-                sa.select(Task)
-                .where(Task.task_type == "hidden_harm_visit", Task.person_id.in_(chunk))
-                .where(Task.status.in_((*OPEN_STATUSES, "done")))
-                .order_by(Task.id)
-            ):
-                visits.setdefault(task.person_id, []).append(task)
-            people.update({p.id: p for p in db.session.scalars(sa.select(Person).where(Person.id.in_(chunk)))})
-        for victim_id in ids:
-            tasks = visits.get(victim_id, [])
-            done = [t for t in tasks if t.status == "done" and t.completed_at is not None]
-            if any(t.completed_at >= since for t in done):
-                continue
-            rows.append(
-                HiddenHarmRow(
-                    person=people[victim_id],
-                    finding=found[victim_id],
-                    last_visit=max(done, key=lambda t: t.completed_at) if done else None,
-                    open_visit=next((t for t in tasks if t.status in OPEN_STATUSES), None),
-                )
-            )
-        rows.sort(key=lambda r: (-len(r.finding.suspects), -r.finding.recent_events, r.person.ref))
-    audit.record(
-        "view",
-        f"viewed repeat victims without a recent hidden-harm visit ({len(rows)})",
-        object_type="hidden_harm",
-        data={"as_of": as_of, "window_days": HIDDEN_HARM_VISIT_DAYS, "results": len(rows)},
-        actor=Actor.of(user),
-    )
-    db.session.commit()
-    return rows
 
 
 def raise_hidden_harm_visit(person: Person, *, user: User) -> tuple[Task, bool]:

@@ -203,6 +203,60 @@ def raise_application_task(order: Order, *, user: User) -> tuple[Task, bool]:
     return task, True
 
 
+def victim_contact_tasks(order_ids: list[int]) -> dict[tuple[int, int], Task]:
+    """{(order id, protected person id): the victim-contact task raised for that order's end}."""
+    found: dict[tuple[int, int], Task] = {}
+    for start in range(0, len(order_ids), 500):
+        chunk = order_ids[start : start + 500]
+        for task in db.session.scalars(
+            sa.select(Task)
+            .where(Task.order_id.in_(chunk), Task.task_type == "victim_safeguarding")
+            .options(joinedload(Task.owner), joinedload(Task.team))
+            .order_by(Task.id)
+        ):
+            found.setdefault((task.order_id, task.person_id), task)
+    return found
+
+
+def raise_victim_contact_task(
+    order: Order, victim: Person, *, due_at: datetime, owner: User | None, actor: Actor
+) -> tuple[Task, bool]:
+    """A "contact the victim before their order ends" task (asked by the victims part's daily job):
+    held by `owner` (the officer who last contacted the victim) or, without one, on the board for a
+    supervisor to allocate. One per order and protected person, ever: (task, raised now)."""
+    held = victim_contact_tasks([order.id]).get((order.id, victim.id))
+    if held is not None:
+        return held, False
+    task = Task(
+        task_type="victim_safeguarding",
+        title=f"Contact {victim.full_name} before {order.type.label} {order.ref} ends on {order.ends_on:%d %b %Y}",
+        detail=(
+            f"The {order.type.label} protecting {victim.full_name} ({victim.ref}) ends on {order.ends_on:%d %b %Y}. "
+            "Contact them the way their victim page says is safe: check how they are, whether they want a new "
+            "order, and their safety plan. Log the contact on their victim page."
+        ),
+        person_id=victim.id,
+        order_id=order.id,
+        owner_id=owner.id if owner else None,
+        team_id=owner.team_id if owner else None,
+        due_at=due_at,
+        priority="high",
+        status="open",
+        version_id=1,
+    )
+    db.session.add(task)
+    db.session.flush()
+    audit.record(
+        "create",
+        f"raised victim-contact task {task.id}: {order.ref} protecting {victim.ref} ends {order.ends_on:%Y-%m-%d}",
+        object_type="task",
+        object_ref=str(task.id),
+        data={"order_ref": order.ref, "person": victim.ref, "due_at": task.due_at, "owner_id": task.owner_id},
+        actor=actor,
+    )
+    return task, True
+
+
 def open_task_counts(person_ids: list[int]) -> dict[int, int]:
     """{person id: number of open tasks about them}, in chunks (a full target list is thousands)."""
     counts: dict[int, int] = {}

@@ -1,0 +1,1 @@
+"""Relationships between persons (partner, ex-partner, family, other), with dates, source and grading."""

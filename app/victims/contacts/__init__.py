@@ -1,0 +1,1 @@
+"""A victim's contact preferences (how to reach them safely) and the log of every contact."""

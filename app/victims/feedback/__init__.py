@@ -1,0 +1,1 @@
+"""Victim feedback (the Victims' Panel's questions), recorded with consent and shown only in aggregate."""
