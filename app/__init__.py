@@ -15,6 +15,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, instance_path=overrides.pop("INSTANCE_PATH", None))
     app.config.update(load_config(app.instance_path, overrides))
     register_extensions(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_signals()
     register_security(app)
@@ -54,10 +55,16 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def register_url_converters(app: Flask) -> None:
+    from app import security
+
+    security.init_url_converters(app)  # before any route is added
+
+
 # Each part of the product and the modules that add routes to its blueprint.
 BLUEPRINTS = {
     "main": ["routes"],
-    "auth": ["routes"],
+    "auth": ["routes", "account"],
     "audit": ["routes"],
     "offenders": ["persons.routes", "events.routes", "levers.routes"],
     "network": ["routes"],

@@ -5,8 +5,11 @@ hook enforces the declaration in one place and refuses (403) any route that decl
 a new route is closed until someone opens it on purpose.
 """
 
+import builtins
+
 from flask import abort, current_app, g, jsonify, redirect, request, url_for
 from flask_login import AnonymousUserMixin, current_user
+from werkzeug.routing import IntegerConverter
 
 from app.extensions import login_manager
 
@@ -26,6 +29,20 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+# Row ids are 32-bit on PostgreSQL (`integer`): a larger id in a URL can name no row, and asking the
+# database for it would fail with an out-of-range error instead of "not found".
+MAX_ROW_ID = 2**31 - 1
+NUL = "\x00"
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: a whole number from 0 to MAX_ROW_ID, else the URL does not match (404)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=0, max=None, signed=False):
+        highest = MAX_ROW_ID if max is None else builtins.min(max, MAX_ROW_ID)
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=highest, signed=signed)
 
 
 def roles_required(*roles: str):
@@ -106,6 +123,44 @@ def _load_token_user() -> None:
         g._login_user = user
 
 
+def _nul_in(value, name: str) -> str | None:
+    """The name of the first field holding a NUL character (PostgreSQL cannot store one), or None."""
+    if isinstance(value, str):
+        return name if NUL in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _nul_in(str(key), name) or _nul_in(item, f"{name}.{key}" if name else str(key))
+            if found:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _nul_in(item, f"{name}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def _refuse_nul_bytes():
+    """No text with a NUL character gets in, on any route and either engine: PostgreSQL refuses to
+    store one (a 500 deep in a service), and no user types one."""
+    fields = [("path", request.path)]
+    fields += [(key, key) for key in request.args] + [(key, v) for key, v in request.args.items(multi=True)]
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        fields += [(key, key) for key in request.form] + [(k, v) for k, v in request.form.items(multi=True)]
+        fields += [(f.name, f.filename or "") for f in request.files.values()]
+        if request.is_json:
+            body = request.get_json(silent=True)
+            if (found := _nul_in(body, "")) is not None:
+                fields.append((found or "body", NUL))
+    for name, value in fields:
+        if NUL in value:
+            message = "The request holds a NUL character, which is never allowed."
+            if is_api_request() or request.path.startswith("/api/"):
+                return jsonify(error=message, field=name), 400
+            abort(400, message)
+    return None
+
+
 def _security_headers(response):
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Frame-Options", "DENY")
@@ -129,7 +184,13 @@ def _unauthorized():
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
 
+def init_url_converters(app) -> None:
+    """Before any route is added: every `<int:...>` is a row id (RowIdConverter)."""
+    app.url_map.converters["int"] = RowIdConverter
+
+
 def init_app(app) -> None:
     login_manager.unauthorized_handler(_unauthorized)
+    app.before_request(_refuse_nul_bytes)
     app.before_request(_enforce_access)
     app.after_request(_security_headers)

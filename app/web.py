@@ -87,14 +87,21 @@ class ChoiceRadio(RadioField):
         super().__init__(label, validators, invalid_choice_message=f"Choose {what}.", **kwargs)
 
 
+# No record Achilles holds is dated outside these years; near year 1 or 9999 date arithmetic overflows.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+
 class Day(DateField):
-    """A date field whose unreadable value gets a message that says what to type."""
+    """A date field whose unreadable or implausible value gets a message that says what to type."""
 
     def process_formdata(self, valuelist):
         try:
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError("Enter a real date, for example 2026-11-28.") from None
+        if self.data is not None and not FIRST_YEAR <= self.data.year <= LAST_YEAR:
+            self.data = None
+            raise ValueError(f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}.")
 
 
 class Clock(TimeField):

@@ -51,7 +51,9 @@ def new():
 @roles_required(*EDITORS)
 def edit(ref):
     person = person_or_404(ref)
-    form = PersonForm(obj=person)
+    # A posted form is read from the post alone: a field left out (the version above all) must not
+    # be filled in from the record, or a stale edit would pass as a fresh one.
+    form = PersonForm(obj=person) if request.method == "GET" else PersonForm()
     if request.method == "GET":
         form.version_id.data = person.version_id
         form.aliases.data = services.aliases_text(person)
