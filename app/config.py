@@ -54,7 +54,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": env == "production",
-        "PERMANENT_SESSION_LIFETIME": 8 * 3600,  # one shift
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,  # one shift: a session ends this long after sign-in
+        # A session with no request for this long ends (ASVS L2: 30 minutes).
+        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", 30)),
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,  # CSV uploads
         "BOOTSTRAP_SERVE_LOCAL": True,  # police networks are closed: no CDN

@@ -2,7 +2,7 @@
 
 from app.alerts.models import Alert
 from app.audit.models import AuditEntry
-from app.auth.models import ApiToken, LoginAttempt, Role, Team, User
+from app.auth.models import ApiToken, LoginAttempt, Role, Team, User, UserSession
 from app.catalogue import LeverType, OffenceCategory, OrderType
 from app.offenders.models import Address, DAEvent, Lever, Person, PersonAlias, PersonCategory, PersonLink, WarningMarker
 from app.orders.models import Breach, Order, OrderCondition
@@ -39,5 +39,6 @@ __all__ = [
     "TaskingMeeting",
     "Team",
     "User",
+    "UserSession",
     "WarningMarker",
 ]

@@ -5,6 +5,7 @@ import tempfile
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import with_appcontext
 
 from app.audit.services import Actor
@@ -35,6 +36,9 @@ SEEDERS: tuple = ()
 @with_appcontext
 def demo_data_command(scale, seed, force_scale, keep, if_empty):
     """Write a seeded synthetic dataset through the import path. Invented names only."""
+    if current_app.config["ACHILLES_ENV"] == "production":
+        # Demo records overwrite real ones that share a reference: never against a live register.
+        raise click.ClickException("Demo data is loaded in development only, never in production.")
     if if_empty and db.session.scalar(sa.select(Person.id).limit(1)) is not None:
         click.echo("The register already holds persons: demo data not loaded.")
         return
