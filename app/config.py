@@ -65,8 +65,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_MAX_FAILURES_PER_ADDRESS": int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)),
         "LOGIN_THROTTLE_MINUTES": int(os.environ.get("LOGIN_THROTTLE_MINUTES", 15)),
         "PAGE_SIZE": 50,
-        # MoPI: a record with no DA event for this many years is due a retention review.
-        "RECORD_REVIEW_YEARS": int(os.environ.get("RECORD_REVIEW_YEARS", 6)),
+        # Ask for a reason the first time a user opens a record or makes an export in a session
+        # (DPA 2018 s.62). Only the test suite turns it off, for tests about something else.
+        "ASK_CONSULTATION_REASON": True,
         # SQLite only: the file the leading scheduler process locks (PostgreSQL uses an advisory lock).
         "SCHEDULER_LOCK_FILE": os.environ.get("SCHEDULER_LOCK_FILE"),
     }

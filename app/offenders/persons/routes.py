@@ -2,6 +2,7 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from app.audit.consultation import reason_required
 from app.base import EditConflict, ValidationFailed
 from app.offenders import bp
 from app.offenders.persons import services
@@ -49,6 +50,7 @@ def new():
 
 @bp.route("/<ref>/edit", methods=["GET", "POST"])
 @roles_required(*EDITORS)
+@reason_required("person", ref_arg="ref")
 def edit(ref):
     person = person_or_404(ref)
     # A posted form is read from the post alone: a field left out (the version above all) must not
@@ -59,6 +61,7 @@ def edit(ref):
         form.aliases.data = services.aliases_text(person)
         form.markers.data = sorted(m.marker for m in person.markers)
         form.categories.data = sorted(c.category for c in person.categories if c.category in services.MANUAL_CATEGORIES)
+        services.view_person(person, purpose="to edit it")  # the form shows the whole record
     status, conflict = 200, None
     if form.validate_on_submit():
         try:
