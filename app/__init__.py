@@ -66,7 +66,7 @@ BLUEPRINTS = {
     "main": ["routes"],
     "auth": ["routes", "account"],
     "audit": ["routes"],
-    "offenders": ["persons.routes", "events.routes", "levers.routes"],
+    "offenders": ["persons.routes", "events.routes", "levers.routes", "retention.routes", "merge.routes"],
     "network": ["routes"],
     "profile": ["routes"],
     "orders": ["routes"],
@@ -91,11 +91,18 @@ def register_blueprints(app: Flask) -> None:
 
 def register_signals() -> None:
     # The parts that answer a lower part's signals (app.signals) connect their receivers here.
+    from app.orders import merge as orders_merge
+    from app.ranking import merge as ranking_merge
     from app.ranking import services as ranking
+    from app.referrals import merge as referrals_merge
+    from app.tasking import merge as tasking_merge
     from app.tasking.tasks import requests as tasks
 
     ranking.connect_signals()
     tasks.connect_signals()
+    # Each part answers for its own rows when persons merge or a record is disposed of.
+    for part in (orders_merge, ranking_merge, tasking_merge, referrals_merge):
+        part.connect_signals()
 
 
 def register_security(app: Flask) -> None:

@@ -4,7 +4,9 @@ from app.alerts.models import Alert
 from app.audit.models import AuditEntry
 from app.auth.models import ApiToken, LoginAttempt, Role, Team, User, UserSession
 from app.catalogue import LeverType, OffenceCategory, OrderType
+from app.offenders.merge.models import NotDuplicate, PersonMerge
 from app.offenders.models import Address, DAEvent, Lever, Person, PersonAlias, PersonCategory, PersonLink, WarningMarker
+from app.offenders.retention.models import ReviewDecision
 from app.orders.models import Breach, Order, OrderCondition
 from app.ranking.models import ScoreRow, ScoreRun, ScoringModel
 from app.scheduler.models import JobRun
@@ -23,6 +25,7 @@ __all__ = [
     "LoginAttempt",
     "MeetingAttendee",
     "MeetingItem",
+    "NotDuplicate",
     "OffenceCategory",
     "Order",
     "OrderCondition",
@@ -31,6 +34,8 @@ __all__ = [
     "PersonAlias",
     "PersonCategory",
     "PersonLink",
+    "PersonMerge",
+    "ReviewDecision",
     "Role",
     "ScoreRow",
     "ScoreRun",
