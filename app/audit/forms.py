@@ -14,7 +14,7 @@ class ReasonForm(FlaskForm):
     reason = ChoiceRadio(
         "Why are you opening this record?",
         what="a reason",
-        choices=list(CONSULTATION_REASONS.items()),
+        choices=dict(CONSULTATION_REASONS),
         validators=[InputRequired(message="Choose why you are opening this record.")],
     )
     detail = TextAreaField(

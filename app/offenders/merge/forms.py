@@ -12,7 +12,7 @@ class MergeForm(FlaskForm):
     keep = ChoiceRadio(
         "Which record is kept?",
         what="the record to keep",
-        choices=[("a", "The first"), ("b", "The second")],
+        choices={"a": "The first", "b": "The second"},
         validators=[InputRequired(message="Choose the record to keep.")],
     )
     reason = TextAreaField(

@@ -84,7 +84,9 @@ def duplicate_candidates() -> list[candidates.Candidate]:
     ):
         aliases.setdefault(person_id, []).append((forenames or "", surname))
     facts = [candidates.PersonFacts(*row, aliases=tuple(aliases.get(row.id, ()))) for row in people]
-    dismissed = set(db.session.execute(sa.select(NotDuplicate.person_a_id, NotDuplicate.person_b_id)).tuples())
+    dismissed = {
+        tuple(row) for row in db.session.execute(sa.select(NotDuplicate.person_a_id, NotDuplicate.person_b_id))
+    }
     return candidates.find_candidates(facts, today_year=today().year, excluded=dismissed)
 
 
@@ -160,7 +162,10 @@ def _move_register_rows(source: Person, target: Person) -> dict:
         "addresses": _ids(Address, Address.person_id == source.id),
     }
     # A lever noted the same day for both records is one fact: the kept record's row stands.
-    held = set(db.session.execute(sa.select(Lever.lever, Lever.noted_on).where(Lever.person_id == target.id)).tuples())
+    held = {
+        tuple(row)
+        for row in db.session.execute(sa.select(Lever.lever, Lever.noted_on).where(Lever.person_id == target.id))
+    }
     levers = db.session.execute(sa.select(Lever.id, Lever.lever, Lever.noted_on).where(Lever.person_id == source.id))
     moved["levers"] = [row.id for row in levers if (row.lever, row.noted_on) not in held]
     links = db.session.execute(
@@ -312,7 +317,8 @@ def _move_back_register_rows(source: Person, target: Person, moved: dict) -> Non
         db.session.flush()
         source.pnc_id = filled["pnc_id"]
     target.updated_at = utcnow()
-    db.session.expire_all()
+    db.session.flush()
+    db.session.expire_all()  # the rows moved by UPDATE statements are read afresh
 
 
 def _part_of(receiver) -> str:

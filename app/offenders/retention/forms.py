@@ -13,7 +13,7 @@ class ReviewForm(FlaskForm):
     decision = ChoiceRadio(
         "Decision",
         what="retain or dispose",
-        choices=list(DECISIONS.items()),
+        choices=dict(DECISIONS),
         validators=[InputRequired(message="Choose whether to retain or dispose of the record.")],
     )
     reason = TextAreaField(
