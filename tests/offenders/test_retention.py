@@ -152,3 +152,15 @@ def test_only_analysts_review(client, make_user, login, role):
     login(make_user(f"only-{role}", role))
     assert client.get("/persons/reviews").status_code == 403
     assert client.post("/persons/OLD/review", data={"decision": "dispose", "reason": "x"}).status_code == 403
+
+
+def test_the_quick_start_has_records_due_and_duplicates_to_look_at(app, client, make_user, login):
+    from app.demo import register
+
+    assert "already" not in register.seed(today=TODAY, seed=7, actor=ACTOR)
+    assert "already present" in register.seed(today=TODAY, seed=7, actor=ACTOR)
+    login(make_user("ana", "analyst"))
+    reviews = client.get("/persons/reviews").get_data(as_text=True)
+    assert reviews.count('/review"') >= 4  # groups 3 and 2 past their clear periods
+    duplicates = client.get("/persons/duplicates").get_data(as_text=True)
+    assert all(f"/persons/merge?a=DEMO-R-D{i}A&amp;b=DEMO-R-D{i}B" in duplicates for i in range(1, 6))

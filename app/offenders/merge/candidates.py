@@ -66,11 +66,11 @@ NAME_VARIANTS = [
     "charlotte charlie lottie",
     "kimberley kimberly kim",
 ]
-_CANONICAL: dict[str, str] = {}
-for _group in NAME_VARIANTS:
-    _names = _group.split()
-    for _name in _names:
-        _CANONICAL.setdefault(_name, _names[0])
+# A name may belong to several groups (Jon: John or Jonathan).
+_GROUPS: dict[str, set[int]] = {}
+for _number, _group in enumerate(NAME_VARIANTS):
+    for _name in _group.split():
+        _GROUPS.setdefault(_name, set()).add(_number)
 
 MAX_NAME_BLOCK = 50
 STRENGTH = {"pnc": 3, "name_dob": 3, "alias": 2, "name_no_dob": 1}
@@ -118,8 +118,10 @@ def first_name(forenames: str) -> str:
 
 
 def name_key(forenames: str) -> str:
+    """The first name, or its first variant group: a blocking key (Bob and Robert share one)."""
     first = first_name(forenames)
-    return _CANONICAL.get(first, first)
+    groups = _GROUPS.get(first)
+    return f"#{min(groups)}" if groups else first
 
 
 def forenames_agree(x: str, y: str) -> bool:
@@ -127,7 +129,7 @@ def forenames_agree(x: str, y: str) -> bool:
     a, b = first_name(x), first_name(y)
     if not a or not b:
         return False
-    if _CANONICAL.get(a, a) == _CANONICAL.get(b, b):
+    if a == b or _GROUPS.get(a, set()) & _GROUPS.get(b, set()):
         return True
     return (len(a) == 1 and b.startswith(a)) or (len(b) == 1 and a.startswith(b))
 
