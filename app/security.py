@@ -140,18 +140,27 @@ def _nul_in(value, name: str) -> str | None:
     return None
 
 
+def _body_fields() -> list[tuple[str, str]]:
+    """The posted body as (field, text) pairs, read so that the view can still read it after."""
+    if request.mimetype == "multipart/form-data":  # uploads: parsed once, as the view would
+        form = [(key, key) for key in request.form] + list(request.form.items(multi=True))
+        return form + [(f.name, f.filename or "") for f in request.files.values()]
+    raw = request.get_data(cache=True)  # cached: form parsing and get_data() read it again later
+    if request.is_json:
+        found = _nul_in(request.get_json(silent=True), "")
+        return [(found or "body", NUL)] if found is not None else []
+    if request.mimetype == "application/x-www-form-urlencoded":
+        return [(key, key) for key in request.form] + list(request.form.items(multi=True))
+    return [("body", NUL)] if b"\x00" in raw else []
+
+
 def _refuse_nul_bytes():
     """No text with a NUL character gets in, on any route and either engine: PostgreSQL refuses to
     store one (a 500 deep in a service), and no user types one."""
     fields = [("path", request.path)]
     fields += [(key, key) for key in request.args] + [(key, v) for key, v in request.args.items(multi=True)]
     if request.method not in ("GET", "HEAD", "OPTIONS"):
-        fields += [(key, key) for key in request.form] + [(k, v) for k, v in request.form.items(multi=True)]
-        fields += [(f.name, f.filename or "") for f in request.files.values()]
-        if request.is_json:
-            body = request.get_json(silent=True)
-            if (found := _nul_in(body, "")) is not None:
-                fields.append((found or "body", NUL))
+        fields += _body_fields()
     for name, value in fields:
         if NUL in value:
             message = "The request holds a NUL character, which is never allowed."
