@@ -121,7 +121,7 @@ def authenticate(username: str, password: str, remote_addr: str | None) -> SignI
         at = until.astimezone(local_zone()).strftime("%H:%M")
         return SignIn(
             None,
-            f"Too many failed sign-ins. Try again after {at}, or ask an administrator to clear the lock.",
+            f"Too many failed sign-ins. Try again after {at} (UK time), or ask an administrator to clear the lock.",
             throttled=True,
         )
     if demo:
