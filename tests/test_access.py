@@ -4,7 +4,6 @@ Parametrised over the app's URL map, so routes added later are covered without e
 """
 
 import pytest
-from werkzeug.routing import IntegerConverter
 
 from app import create_app
 from app.catalogue import ROLES
@@ -20,7 +19,9 @@ def _routes():
         if rule.endpoint in SKIPPED_ENDPOINTS:
             continue
         view = app.view_functions[rule.endpoint]
-        values = {arg: 1 if isinstance(rule._converters[arg], IntegerConverter) else "X1" for arg in rule.arguments}
+        values = {
+            arg: 1 if type(rule._converters[arg]).__name__ == "IntegerConverter" else "X1" for arg in rule.arguments
+        }
         _, path = rule.build(values)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             routes.append((rule.endpoint, method, path, getattr(view, "allowed_roles", None)))

@@ -156,8 +156,9 @@ def test_a_csv_import_with_a_nul_byte_is_refused_whole(app, tmp_path):
 
 def test_demo_users_cannot_sign_in_when_the_database_is_served_in_production(app, database, runner, monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "x" * 32)
-    assert runner.invoke(args=["users", "demo"]).exit_code == 0
     credentials = database.instance_path / "demo-credentials.txt"
+    credentials.unlink(missing_ok=True)  # the instance folder outlives each test: start afresh
+    assert runner.invoke(args=["users", "demo"]).exit_code == 0
     password = next(line.split()[1] for line in credentials.read_text().splitlines() if line.startswith("officer "))
     credentials.unlink()  # the instance folder outlives the test
     production = database.make_app(ENV="production", SESSION_COOKIE_SECURE=False)
