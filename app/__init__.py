@@ -16,6 +16,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(load_config(app.instance_path, overrides))
     register_extensions(app)
     register_operations(app)
+    register_url_converters(app)
     register_blueprints(app)
     register_signals()
     register_security(app)
@@ -55,12 +56,25 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def register_url_converters(app: Flask) -> None:
+    from app import security
+
+    security.init_url_converters(app)  # before any route is added
+
+
 # Each part of the product and the modules that add routes to its blueprint.
 BLUEPRINTS = {
     "main": ["routes"],
-    "auth": ["routes"],
+    "auth": ["routes", "account"],
     "audit": ["routes"],
-    "offenders": ["persons.routes", "events.routes", "levers.routes", "relationships.routes"],
+    "offenders": [
+        "persons.routes",
+        "events.routes",
+        "levers.routes",
+        "relationships.routes",
+        "retention.routes",
+        "merge.routes",
+    ],
     "network": ["routes"],
     "profile": ["routes"],
     "orders": ["routes"],
@@ -87,13 +101,21 @@ def register_blueprints(app: Flask) -> None:
 
 def register_signals() -> None:
     # The parts that answer a lower part's signals (app.signals) connect their receivers here.
+    from app.orders import merge as orders_merge
+    from app.ranking import merge as ranking_merge
     from app.ranking import services as ranking
+    from app.referrals import merge as referrals_merge
+    from app.tasking import merge as tasking_merge
     from app.tasking.tasks import requests as tasks
+    from app.victims import merge as victims_merge
     from app.victims.dash import services as dash
 
     ranking.connect_signals()
     tasks.connect_signals()
     dash.connect_signals()
+    # Each part answers for its own rows when persons merge or a record is disposed of.
+    for part in (orders_merge, ranking_merge, tasking_merge, referrals_merge, victims_merge):
+        part.connect_signals()
 
 
 def register_operations(app: Flask) -> None:

@@ -150,8 +150,14 @@ class OffenceCategory(db.Model):
     code: Mapped[str] = mapped_column(sa.Text, primary_key=True)
     label: Mapped[str] = mapped_column(sa.Text)
     harm_days: Mapped[int] = mapped_column(sa.Integer)
+    # MoPI review group a record falls in when this is its most serious offence (1 certain public
+    # protection matters, 2 other sexual, violent or serious offences, 3 other offences).
+    review_group: Mapped[int] = mapped_column(sa.Integer, default=3, server_default="3")
 
-    __table_args__ = (sa.CheckConstraint("harm_days >= 0", name="harm_days_not_negative"),)
+    __table_args__ = (
+        sa.CheckConstraint("harm_days >= 0", name="harm_days_not_negative"),
+        sa.CheckConstraint("review_group IN (1, 2, 3)", name="review_group_known"),
+    )
 
 
 class OrderType(db.Model):

@@ -56,7 +56,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": env == "production",
-        "PERMANENT_SESSION_LIFETIME": 8 * 3600,  # one shift
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,  # one shift: a session ends this long after sign-in
+        # A session with no request for this long ends (ASVS L2: 30 minutes).
+        "SESSION_IDLE_MINUTES": int(os.environ.get("SESSION_IDLE_MINUTES", 30)),
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,  # CSV uploads
         "BOOTSTRAP_SERVE_LOCAL": True,  # police networks are closed: no CDN
@@ -65,8 +67,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_MAX_FAILURES_PER_ADDRESS": int(os.environ.get("LOGIN_MAX_FAILURES_PER_ADDRESS", 20)),
         "LOGIN_THROTTLE_MINUTES": int(os.environ.get("LOGIN_THROTTLE_MINUTES", 15)),
         "PAGE_SIZE": 50,
-        # MoPI: a record with no DA event for this many years is due a retention review.
-        "RECORD_REVIEW_YEARS": int(os.environ.get("RECORD_REVIEW_YEARS", 6)),
+        # Ask for a reason the first time a user opens a record or makes an export in a session
+        # (DPA 2018 s.62). Only the test suite turns it off, for tests about something else.
+        "ASK_CONSULTATION_REASON": True,
         # SQLite only: the file the leading scheduler process locks (PostgreSQL uses an advisory lock).
         "SCHEDULER_LOCK_FILE": os.environ.get("SCHEDULER_LOCK_FILE"),
     }

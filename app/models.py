@@ -2,9 +2,11 @@
 
 from app.alerts.models import Alert
 from app.audit.models import AuditEntry
-from app.auth.models import ApiToken, LoginAttempt, Role, Team, User
+from app.auth.models import ApiToken, LoginAttempt, Role, Team, User, UserSession
 from app.catalogue import LeverType, OffenceCategory, OrderType
+from app.offenders.merge.models import NotDuplicate, PersonMerge
 from app.offenders.models import Address, DAEvent, Lever, Person, PersonAlias, PersonCategory, PersonLink, WarningMarker
+from app.offenders.retention.models import ReviewDecision
 from app.operations.models import SchedulerHeartbeat
 from app.orders.models import Breach, Order, OrderCondition
 from app.ranking.models import ScoreRow, ScoreRun, ScoringModel
@@ -35,6 +37,7 @@ __all__ = [
     "LoginAttempt",
     "MeetingAttendee",
     "MeetingItem",
+    "NotDuplicate",
     "OffenceCategory",
     "Order",
     "OrderCondition",
@@ -43,6 +46,8 @@ __all__ = [
     "PersonAlias",
     "PersonCategory",
     "PersonLink",
+    "PersonMerge",
+    "ReviewDecision",
     "Role",
     "SchedulerHeartbeat",
     "ScoreRow",
@@ -52,6 +57,7 @@ __all__ = [
     "TaskingMeeting",
     "Team",
     "User",
+    "UserSession",
     "VictimContact",
     "VictimFeedback",
     "VictimVisit",

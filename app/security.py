@@ -5,8 +5,11 @@ hook enforces the declaration in one place and refuses (403) any route that decl
 a new route is closed until someone opens it on purpose.
 """
 
+import builtins
+
 from flask import abort, current_app, g, jsonify, redirect, request, url_for
 from flask_login import AnonymousUserMixin, current_user
+from werkzeug import routing
 
 from app.extensions import login_manager
 
@@ -26,6 +29,24 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+# Row ids are 32-bit on PostgreSQL (`integer`): a larger id in a URL can name no row, and asking the
+# database for it would fail with an out-of-range error instead of "not found".
+MAX_ROW_ID = 2**31 - 1
+NUL = "\x00"
+
+
+class RowIdConverter(routing.IntegerConverter):
+    """`<int:...>` in every route: a whole number from 0 to MAX_ROW_ID, else the URL does not match (404)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=0, max=None, signed=False):
+        highest = MAX_ROW_ID if max is None else builtins.min(max, MAX_ROW_ID)
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=highest, signed=signed)
+
+
+# Under werkzeug's own name, so that code telling converters apart by name still sees an integer.
+IntegerConverter = type("IntegerConverter", (RowIdConverter,), {"__doc__": RowIdConverter.__doc__})
 
 
 def roles_required(*roles: str):
@@ -106,6 +127,53 @@ def _load_token_user() -> None:
         g._login_user = user
 
 
+def _nul_in(value, name: str) -> str | None:
+    """The name of the first field holding a NUL character (PostgreSQL cannot store one), or None."""
+    if isinstance(value, str):
+        return name if NUL in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = _nul_in(str(key), name) or _nul_in(item, f"{name}.{key}" if name else str(key))
+            if found:
+                return found
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _nul_in(item, f"{name}[{i}]")
+            if found:
+                return found
+    return None
+
+
+def _body_fields() -> list[tuple[str, str]]:
+    """The posted body as (field, text) pairs, read so that the view can still read it after."""
+    if request.mimetype == "multipart/form-data":  # uploads: parsed once, as the view would
+        form = [(key, key) for key in request.form] + list(request.form.items(multi=True))
+        return form + [(f.name, f.filename or "") for f in request.files.values()]
+    raw = request.get_data(cache=True)  # cached: form parsing and get_data() read it again later
+    if request.is_json:
+        found = _nul_in(request.get_json(silent=True), "")
+        return [(found or "body", NUL)] if found is not None else []
+    if request.mimetype == "application/x-www-form-urlencoded":
+        return [(key, key) for key in request.form] + list(request.form.items(multi=True))
+    return [("body", NUL)] if b"\x00" in raw else []
+
+
+def _refuse_nul_bytes():
+    """No text with a NUL character gets in, on any route and either engine: PostgreSQL refuses to
+    store one (a 500 deep in a service), and no user types one."""
+    fields = [("path", request.path)]
+    fields += [(key, key) for key in request.args] + [(key, v) for key, v in request.args.items(multi=True)]
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        fields += _body_fields()
+    for name, value in fields:
+        if NUL in value:
+            message = "The request holds a NUL character, which is never allowed."
+            if is_api_request() or request.path.startswith("/api/"):
+                return jsonify(error=message, field=name), 400
+            abort(400, message)
+    return None
+
+
 def _security_headers(response):
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Frame-Options", "DENY")
@@ -129,7 +197,13 @@ def _unauthorized():
     return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
 
 
+def init_url_converters(app) -> None:
+    """Before any route is added: every `<int:...>` is a row id (RowIdConverter)."""
+    app.url_map.converters["int"] = IntegerConverter
+
+
 def init_app(app) -> None:
     login_manager.unauthorized_handler(_unauthorized)
+    app.before_request(_refuse_nul_bytes)
     app.before_request(_enforce_access)
     app.after_request(_security_headers)

@@ -56,6 +56,53 @@ dash_facts_wanted = _signals.signal(
     answers {person id: [referrals.forums.services.DashFact, ...]}, oldest first.""",
 )
 
+consultation_exempt = _signals.signal(
+    "consultation-exempt",
+    doc="""Is this record in the user's own open work, so that opening it needs no stated reason?
+    Sender: the object type ("person", "victim"); kwargs: `object_ref`, `user`. A part answers with
+    a few words saying why ("in your open tasks") or None; any answer exempts.""",
+)
+
+persons_merged = _signals.signal(
+    "persons-merged",
+    doc="""Two person records were found to be one person: every row about `from_id` must now be
+    about `into_id`. Sender: the PersonMerge; kwargs: `from_id`, `into_id`, `merge_id`, `actor`.
+
+    Contract (every part that holds rows naming a person answers it, in the merge's transaction):
+    - re-point your own rows from `from_id` to `into_id` (bump `version_id` on versioned rows, so an
+      edit begun before the merge is refused as a conflict);
+    - return a JSON-able dict saying exactly what you moved, e.g. {"tasks": [ids]}: it is stored
+      on the merge and handed back on undo;
+    - if a row cannot move (it would break one of your rules: two open referrals to the same
+      programme, an event with the same person as suspect and victim), raise
+      `app.base.ValidationFailed({"merge": "what to do first"})`: the whole merge is refused and
+      nothing is written.
+    The receiver must not commit. Orders, tasking, referrals, ranking and victims answer it.""",
+)
+
+persons_unmerged = _signals.signal(
+    "persons-unmerged",
+    doc="""A merge is undone. Sender: the PersonMerge; kwargs: `from_id`, `into_id`, `moved` (the
+    dict this part returned for the merge, possibly None), `actor`. Move exactly those rows back to
+    `from_id`; rows added since the merge stay with `into_id`. Return nothing; do not commit.""",
+)
+
+rerank_wanted = _signals.signal(
+    "rerank-wanted",
+    doc="""The register changed in a way that touches more than one person's ranking (a merge or its
+    undo): rank everyone again now, in the caller's transaction (no commit). Sender: a few words
+    saying why; kwargs: `actor`. Ranking answers with the stored run (or None when nothing has ever
+    been ranked, so there is no current ranking to keep true).""",
+)
+
+person_disposed = _signals.signal(
+    "person-disposed",
+    doc="""A person's record was disposed of after a recorded MoPI review: anonymise what you hold
+    about them. Sender: the person id; kwargs: `actor`. Clear free text that could identify them
+    (narratives, notes, addresses) and keep what counts need (dates, types, outcomes). Return a
+    dict of what you cleared, e.g. {"breach_narratives": 3}; do not commit.""",
+)
+
 
 def answer(results, default=None):
     """The first receiver's return value from `signal.send(...)`, or `default` when none answered."""

@@ -87,14 +87,33 @@ class ChoiceRadio(RadioField):
         super().__init__(label, validators, invalid_choice_message=f"Choose {what}.", **kwargs)
 
 
-class Day(DateField):
-    """A date field whose unreadable value gets a message that says what to type."""
+# No record Achilles holds is dated outside these years; near year 1 or 9999 date arithmetic overflows.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+
+class PlausibleDate(DateField):
+    """A date field that refuses a year outside FIRST_YEAR to LAST_YEAR (year 1 or 9999 is a typo
+    or a probe, and overflows date arithmetic)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.check_year()
+
+    def check_year(self):
+        if self.data is not None and not FIRST_YEAR <= self.data.year <= LAST_YEAR:
+            self.data = None
+            raise ValueError(f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}.")
+
+
+class Day(PlausibleDate):
+    """A date field whose unreadable or implausible value gets a message that says what to type."""
 
     def process_formdata(self, valuelist):
         try:
-            super().process_formdata(valuelist)
+            DateField.process_formdata(self, valuelist)
         except ValueError:
             raise ValueError("Enter a real date, for example 2026-11-28.") from None
+        self.check_year()
 
 
 class Clock(TimeField):

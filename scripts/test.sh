@@ -18,6 +18,9 @@ echo "== Lint (ruff)"
 .venv/bin/ruff check app tests scripts deploy wsgi.py
 .venv/bin/ruff format --check app tests scripts deploy wsgi.py
 
+echo "== Security lint (bandit: medium and high severity)"
+.venv/bin/bandit -r app -ll -q
+
 unset DATABASE_URL TEST_DATABASE_URL
 export ACHILLES_ENV=testing
 

@@ -21,9 +21,13 @@ def index():
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
-    return render_template(
+    # Alerts name persons and say things about them: reading them is a consultation (DPA s.62).
+    services.record_view(page.items, actor=Actor.of(current_user))
+    html = render_template(
         "alerts/index.html", page=page, kinds=services.ALERT_KINDS, show_dismissed=show_dismissed, form=FlaskForm()
     )
+    db.session.commit()  # after rendering, so the alerts shown are not read again one by one
+    return html
 
 
 @bp.route("/<int:alert_id>/dismiss", methods=["POST"])

@@ -81,3 +81,15 @@ def dismiss(alert: Alert, *, actor: Actor) -> None:
         actor=actor,
     )
     db.session.commit()
+
+
+def record_view(alerts: list[Alert], *, actor: Actor) -> None:
+    """Audit the reading of an alerts page: which records it named. The caller commits."""
+    named = sorted({f"{a.object_type} {a.object_ref}" for a in alerts if a.object_ref})
+    audit.record(
+        "view",
+        f"viewed {len(alerts)} alert(s)",
+        object_type="alerts",
+        data={"records": named} if named else None,
+        actor=actor,
+    )

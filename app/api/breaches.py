@@ -49,6 +49,9 @@ def parse_occurred_at(value) -> datetime:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
+    if moment.year < 1900 or moment.year > 9000:
+        # Far outside any breach's life; and near year 1 or 9999 a change of time zone overflows.
+        raise BadRequest(400, f"occurred_at {text!r} is not a plausible date for a breach.", "occurred_at")
     return moment
 
 

@@ -21,7 +21,24 @@ AUDIT_ACTIONS = {
     "export": "Exported",
     "disclosure": "Disclosed",
     "token": "API token issued",
+    "consult": "Stated a reason",
+    "merge": "Merged records",
+    "dispose": "Disposed of a record",
 }
+
+# Why a record is consulted (DPA 2018 s.62: a consultation's log shows its justification). Asked the
+# first time a user opens a record in a session; "own_work" is given by Achilles itself when the
+# record is in the user's own open work (their tasks or referrals), so nobody is asked to explain it.
+CONSULTATION_REASONS = {
+    "tasking": "Tasking (a task or meeting about this person)",
+    "breach": "A breach or enforcement",
+    "safeguarding": "Safeguarding",
+    "disclosure": "Disclosure (Clare's Law)",
+    "referral": "A referral (MARAC, MATAC, programme)",
+    "data_quality": "Data quality",
+}
+OWN_WORK = "own_work"
+REASON_LABELS = CONSULTATION_REASONS | {OWN_WORK: "In the user's own open work"}
 
 
 class AuditEntry(db.Model):
@@ -39,6 +56,7 @@ class AuditEntry(db.Model):
     object_ref: Mapped[str | None] = mapped_column(sa.Text)
     summary: Mapped[str] = mapped_column(sa.Text)
     reason: Mapped[str | None] = mapped_column(sa.Text)
+    reason_code: Mapped[str | None] = mapped_column(sa.Text, index=True)  # CONSULTATION_REASONS or OWN_WORK
     data: Mapped[dict | None] = mapped_column(sa.JSON)
     # The id of the web request that wrote the entry (as in the logs and the X-Request-ID header).
     request_id: Mapped[str | None] = mapped_column(sa.Text, index=True)

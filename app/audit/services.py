@@ -5,12 +5,15 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_login import current_user
 
-from app.audit.models import AuditEntry
+from app.audit.models import CONSULTATION_REASONS, AuditEntry
 from app.extensions import db
 from app.operations.logs import current_request_id
+
+# The entries that record a consultation of personal data: they carry the reason given for it.
+CONSULTATION_ACTIONS = ("view", "search", "export", "disclosure")
 
 
 class Actor:
@@ -48,6 +51,11 @@ def record(
 ) -> AuditEntry:
     """Add an audit entry to the current transaction, so it commits or rolls back with the work."""
     actor = actor or _current_actor()
+    reason_code = None
+    consultation = g.get("consultation") if has_request_context() else None
+    if consultation is not None and action in CONSULTATION_ACTIONS:
+        # The view asked why (app.audit.consultation): every consultation it logs says so.
+        reason_code, reason = consultation.code, reason or consultation.text or consultation.label
     entry = AuditEntry(
         user_id=actor.user_id,
         username=actor.username,
@@ -57,6 +65,7 @@ def record(
         object_ref=object_ref,
         summary=summary,
         reason=reason or None,
+        reason_code=reason_code,
         data=jsonable(data) if data is not None else None,
         request_id=current_request_id(),
     )
@@ -106,3 +115,20 @@ def last_change(object_type: str, object_ref: str) -> AuditEntry | None:
         .order_by(AuditEntry.id.desc())
         .limit(1)
     )
+
+
+def state_reason(object_type: str, object_ref: str, code: str, detail: str | None, *, actor: Actor) -> AuditEntry:
+    """A user says why they are opening a record (or making an export); it holds for their session."""
+    if code not in CONSULTATION_REASONS:
+        raise ValueError(f"unknown consultation reason {code!r}")
+    entry = record(
+        "consult",
+        f"stated a reason to open {object_type} {object_ref}",
+        object_type=object_type,
+        object_ref=object_ref,
+        reason=detail or CONSULTATION_REASONS[code],
+        actor=actor,
+    )
+    entry.reason_code = code
+    db.session.commit()
+    return entry

@@ -84,7 +84,7 @@ def demo_users():
         if username in known or db.session.scalar(sa.select(User.id).where(User.username == username)):
             continue
         password = secrets.token_urlsafe(12)
-        services.create_user(username, roles, password, actor=Actor.cli(), display_name=display, team=team)
+        services.create_user(username, roles, password, actor=Actor.cli(), display_name=display, team=team, demo=True)
         lines.append(f"{username:<11} {password}   ({', '.join(roles)})")
     path.write_text("\n".join(lines) + "\n")
     path.chmod(0o600)

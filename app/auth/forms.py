@@ -5,7 +5,7 @@ from wtforms import BooleanField, HiddenField, PasswordField, SelectMultipleFiel
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.auth.services import MIN_PASSWORD_LENGTH
+from app.auth.passwords import MIN_PASSWORD_LENGTH
 from app.catalogue import ROLES, select_choices
 
 
@@ -84,3 +84,28 @@ class PasswordForm(FlaskForm):
 
 class RevokeTokensForm(FlaskForm):
     submit = SubmitField("Revoke all API tokens")
+
+
+class EndSessionsForm(FlaskForm):
+    submit = SubmitField("Sign out everywhere")
+
+
+class ClearLockoutForm(FlaskForm):
+    submit = SubmitField("Let them try again now")
+
+
+class OwnPasswordForm(FlaskForm):
+    current = PasswordField(
+        "Current password", validators=[DataRequired(message="Enter your current password."), Length(max=500)]
+    )
+    password = PasswordField(
+        "New password",
+        validators=[
+            DataRequired(message="Enter a new password."),
+            Length(min=MIN_PASSWORD_LENGTH, max=500, message=f"Use at least {MIN_PASSWORD_LENGTH} characters."),
+        ],
+    )
+    confirm = PasswordField(
+        "Repeat the new password", validators=[EqualTo("password", message="The passwords do not match.")]
+    )
+    submit = SubmitField("Change my password")

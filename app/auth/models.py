@@ -41,6 +41,10 @@ class User(UserMixin, TimestampMixin, VersionedMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.Text)
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"))
+    # Made by `flask users demo`: such an account never signs in when the app runs in production.
+    is_demo: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    # Failed sign-ins before this moment no longer count towards the sign-in cool-down (an admin cleared it).
+    lockout_cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     roles: Mapped[list[Role]] = relationship(secondary=user_roles, lazy="selectin")
     team: Mapped[Team | None] = relationship()
@@ -92,3 +96,29 @@ class LoginAttempt(db.Model):
     remote_addr: Mapped[str | None] = mapped_column(sa.Text, index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     success: Mapped[bool] = mapped_column(sa.Boolean)
+    # Refused unchecked during a cool-down: such attempts never count, so they cannot prolong it.
+    throttled: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+
+
+class UserSession(db.Model):
+    """A signed-in session. The browser's cookie holds a random id; only its SHA-256 is stored.
+
+    A session ends (ended_at) on sign-out, after SESSION_IDLE_MINUTES without a request, after
+    PERMANENT_SESSION_LIFETIME in all, and for every session of a user when they are deactivated,
+    their password changes, or they (or an admin) sign them out everywhere. An ended session's
+    cookie opens nothing.
+    """
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.Text, unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    end_reason: Mapped[str | None] = mapped_column(sa.Text)
+    remote_addr: Mapped[str | None] = mapped_column(sa.Text)
+    user_agent: Mapped[str | None] = mapped_column(sa.Text)
+
+    user: Mapped[User] = relationship()

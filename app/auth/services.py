@@ -10,13 +10,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.audit import services as audit
 from app.audit.services import Actor
+from app.auth import sessions
 from app.auth.login import hash_token
 from app.auth.models import ApiToken, LoginAttempt, Role, Team, User
-from app.base import EditConflict, utcnow
+from app.auth.passwords import password_problems
+from app.base import EditConflict, local_zone, utcnow
 from app.catalogue import ROLES
 from app.extensions import db
 
-MIN_PASSWORD_LENGTH = 12
 _DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
 
 
@@ -24,8 +25,8 @@ class AuthError(Exception):
     """A refusal whose message can be shown to the person signing in."""
 
 
-class Throttled(AuthError):
-    pass
+class WeakPassword(AuthError):
+    """The password may not be used; the message says why."""
 
 
 @dataclass
@@ -33,42 +34,81 @@ class SignIn:
     user: User | None
     error: str | None = None
     throttled: bool = False
+    refused: bool = False  # a demo account in production
+    failures: int = 0  # failed sign-ins for this name since the user's previous sign-in
 
 
-def _recent_failures(*, username: str | None = None, remote_addr: str | None = None) -> int:
-    since = utcnow() - timedelta(minutes=current_app.config["LOGIN_THROTTLE_MINUTES"])
-    query = (
-        sa.select(sa.func.count())
-        .select_from(LoginAttempt)
-        .where(LoginAttempt.success.is_(False), LoginAttempt.at >= since)
+def _counted_failures(since: datetime, *, username: str | None = None, remote_addr: str | None = None):
+    """Failed sign-ins since `since` that count towards a cool-down: their number and the latest."""
+    query = sa.select(sa.func.count(), sa.func.max(LoginAttempt.at)).where(
+        LoginAttempt.success.is_(False), LoginAttempt.throttled.is_(False), LoginAttempt.at >= since
     )
     if username is not None:
         query = query.where(LoginAttempt.username == username)
     if remote_addr is not None:
         query = query.where(LoginAttempt.remote_addr == remote_addr)
+    number, latest = db.session.execute(query).one()
+    return number, latest
+
+
+def cooldown_until(username: str, remote_addr: str | None, user: User | None = None) -> datetime | None:
+    """When sign-in may be tried again, or None when it may be tried now.
+
+    LOGIN_MAX_FAILURES failures for a username (or LOGIN_MAX_FAILURES_PER_ADDRESS from an address)
+    within LOGIN_THROTTLE_MINUTES start a cool-down of that length from the last of them. Attempts
+    refused during the cool-down are not counted, so nobody can keep a user locked out by trying
+    again and again; an admin can clear a user's cool-down at once (`clear_lockout`).
+    """
+    config = current_app.config
+    window = timedelta(minutes=config["LOGIN_THROTTLE_MINUTES"])
+    since = utcnow() - window
+    if user is not None and user.lockout_cleared_at is not None:
+        since = max(since, user.lockout_cleared_at)
+    ends = []
+    number, latest = _counted_failures(since, username=username)
+    if number >= config["LOGIN_MAX_FAILURES"]:
+        ends.append(latest + window)
+    if remote_addr is not None:
+        number, latest = _counted_failures(utcnow() - window, remote_addr=remote_addr)
+        if number >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
+            ends.append(latest + window)
+    return max(ends) if ends else None
+
+
+def _demo_refused(user: User | None) -> bool:
+    return user is not None and user.is_demo and current_app.config["ACHILLES_ENV"] == "production"
+
+
+def failures_since_last_sign_in(user: User) -> int:
+    """Failed sign-ins for the user's name since their previous successful one (shown on sign-in)."""
+    previous = db.session.scalar(
+        sa.select(sa.func.max(LoginAttempt.at)).where(LoginAttempt.username == user.username, LoginAttempt.success)
+    )
+    query = sa.select(sa.func.count()).where(LoginAttempt.username == user.username, LoginAttempt.success.is_(False))
+    if previous is not None:
+        query = query.where(LoginAttempt.at > previous)
     return db.session.scalar(query)
 
 
 def authenticate(username: str, password: str, remote_addr: str | None) -> SignIn:
-    """Check a sign-in. Too many recent failures for the name or the address refuse even a right password."""
+    """Check a sign-in. During a cool-down even a right password is refused, unchecked."""
     username = username.strip().lower()
-    config = current_app.config
-    minutes = config["LOGIN_THROTTLE_MINUTES"]
-    throttled = _recent_failures(username=username) >= config["LOGIN_MAX_FAILURES"] or (
-        remote_addr is not None
-        and _recent_failures(remote_addr=remote_addr) >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
-    )
     user = db.session.scalar(sa.select(User).where(User.username == username))
+    until = cooldown_until(username, remote_addr, user)
     if user is None:
         # Spend the same time as a real check, so response times do not reveal which names exist.
         check_password_hash(_DUMMY_HASH, password)
-    ok = not throttled and user is not None and user.is_active and user.check_password(password)
-    db.session.add(LoginAttempt(username=username, remote_addr=remote_addr, success=ok))
-    if ok:
+    ok = until is None and user is not None and user.is_active and user.check_password(password)
+    demo = ok and _demo_refused(user)
+    earlier_failures = failures_since_last_sign_in(user) if ok and not demo else 0
+    db.session.add(
+        LoginAttempt(username=username, remote_addr=remote_addr, success=ok and not demo, throttled=until is not None)
+    )
+    if ok and not demo:
         audit.record("login", f"{username} signed in", object_type="user", object_ref=username, actor=Actor.of(user))
         db.session.commit()
-        return SignIn(user)
-    why = "throttled" if throttled else "bad credentials"
+        return SignIn(user, failures=earlier_failures)
+    why = "cool-down" if until else ("demo account in production" if demo else "bad credentials")
     audit.record(
         "login_failed",
         f"sign-in refused for {username!r} ({why})",
@@ -77,16 +117,63 @@ def authenticate(username: str, password: str, remote_addr: str | None) -> SignI
         actor=Actor(username, user.id if user else None),
     )
     db.session.commit()
-    if throttled:
-        return SignIn(None, f"Too many failed sign-ins. Try again in {minutes} minutes.", throttled=True)
+    if until is not None:
+        at = until.astimezone(local_zone()).strftime("%H:%M")
+        return SignIn(
+            None,
+            f"Too many failed sign-ins. Try again after {at} (UK time), or ask an administrator to clear the lock.",
+            throttled=True,
+        )
+    if demo:
+        return SignIn(None, "Demo accounts cannot sign in when Achilles runs in production.", refused=True)
     return SignIn(None, "The username or password is not right.")
 
 
-def record_logout(user: User) -> None:
+def clear_lockout(user: User, *, actor: Actor) -> None:
+    """An admin lets a user try again now: their earlier failed sign-ins stop counting."""
+    user.lockout_cleared_at = utcnow()
+    audit.record(
+        "update",
+        f"sign-in cool-down cleared for {user.username}",
+        object_type="user",
+        object_ref=user.username,
+        actor=actor,
+    )
+    db.session.commit()
+
+
+def record_logout(user: User, session_id: str | None) -> None:
+    row = sessions.find(session_id)
+    if row is not None:
+        sessions.end(row, "signed_out")
     audit.record(
         "logout", f"{user.username} signed out", object_type="user", object_ref=user.username, actor=Actor.of(user)
     )
     db.session.commit()
+
+
+def open_sessions(user: User):
+    return sessions.open_sessions(user)
+
+
+def start_session(user: User, *, remote_addr: str | None, user_agent: str | None) -> str:
+    session_id = sessions.start(user, remote_addr=remote_addr, user_agent=user_agent)
+    db.session.commit()
+    return session_id
+
+
+def end_sessions(user: User, reason: str, *, actor: Actor, keep: int | None = None) -> int:
+    """Sign a user out everywhere (but the session `keep`); audited."""
+    ended = sessions.end_all(user, reason, keep=keep)
+    audit.record(
+        "update",
+        f"{ended} session(s) of {user.username} ended ({sessions.END_REASONS[reason]})",
+        object_type="user",
+        object_ref=user.username,
+        actor=actor,
+    )
+    db.session.commit()
+    return ended
 
 
 def validate_new_user(username: str, roles: list[str], password: str) -> list[str]:
@@ -100,8 +187,6 @@ def validate_new_user(username: str, roles: list[str], password: str) -> list[st
     unknown = sorted(set(roles) - set(ROLES))
     if unknown:
         errors.append(f"Unknown role {', '.join(unknown)}: choose from {', '.join(ROLES)}.")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        errors.append(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.")
     return errors
 
 
@@ -113,12 +198,16 @@ def create_user(
     actor: Actor,
     display_name: str | None = None,
     team: str | None = None,
+    demo: bool = False,
 ) -> User:
     errors = validate_new_user(username, roles, password)
     if errors:
         raise AuthError(" ".join(errors))
+    problems = password_problems(password, username=username, display_name=display_name)
+    if problems:
+        raise WeakPassword(" ".join(problems))
     username = username.lower()
-    user = User(username=username, display_name=display_name or username, active=True)
+    user = User(username=username, display_name=display_name or username, active=True, is_demo=demo)
     user.set_password(password)
     user.roles = list(db.session.scalars(sa.select(Role).where(Role.name.in_(roles))))
     if team:
@@ -214,18 +303,28 @@ def update_user(
     )
     if "active" in diff and not active:
         _revoke_tokens(user)
+        sessions.end_all(user, "deactivated")
     db.session.commit()
     return diff
 
 
-def set_password(user: User, password: str, *, actor: Actor) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise AuthError(f"The password must be at least {MIN_PASSWORD_LENGTH} characters long.")
+def set_password(user: User, password: str, *, actor: Actor, keep_session: int | None = None) -> None:
+    """Give the user a new password and end their sessions (but `keep_session`: the one in use
+    when a user changes their own)."""
+    problems = password_problems(password, username=user.username, display_name=user.display_name)
+    if problems:
+        raise WeakPassword(" ".join(problems))
     user.set_password(password)
-    audit.record(
-        "update", f"password reset for {user.username}", object_type="user", object_ref=user.username, actor=actor
-    )
+    sessions.end_all(user, "password_changed", keep=keep_session)
+    summary = "password changed" if actor.user_id == user.id else "password reset"
+    audit.record("update", f"{summary} for {user.username}", object_type="user", object_ref=user.username, actor=actor)
     db.session.commit()
+
+
+def change_own_password(user: User, current: str, new: str, *, session_id: int | None) -> None:
+    if not user.check_password(current):
+        raise AuthError("The current password is not right.")
+    set_password(user, new, actor=Actor.of(user), keep_session=session_id)
 
 
 def _revoke_tokens(user: User) -> int:
@@ -257,9 +356,11 @@ def prune_login_attempts(as_of: datetime, *, actor: Actor) -> int:
     """Sign-in attempts serve throttling only; keep three months for security review, no more."""
     cutoff = as_of - timedelta(days=LOGIN_ATTEMPTS_KEPT_DAYS)
     deleted = db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at < cutoff)).rowcount
+    deleted_sessions = sessions.prune(cutoff)
     audit.record(
         "delete",
-        f"{deleted} sign-in attempt(s) older than {LOGIN_ATTEMPTS_KEPT_DAYS} days removed",
+        f"{deleted} sign-in attempt(s) and {deleted_sessions} ended session(s) older than "
+        f"{LOGIN_ATTEMPTS_KEPT_DAYS} days removed",
         object_type="login_attempts",
         actor=actor,
     )

@@ -5,11 +5,12 @@ import tempfile
 
 import click
 import sqlalchemy as sa
+from flask import current_app
 from flask.cli import with_appcontext
 
 from app.audit.services import Actor
 from app.base import local_today
-from app.demo import victims
+from app.demo import register, victims
 from app.extensions import db
 from app.imports import demo, services
 from app.imports.cli import report
@@ -18,7 +19,7 @@ from app.offenders.models import Person
 # What the import cannot carry, seeded through each part's own services after the import, in this
 # order. Each is `seed(*, today, seed, actor) -> str` (a line saying what it added), deterministic
 # for a seed, and adds nothing to a register that already holds its records.
-SEEDERS: tuple = (victims.seed,)
+SEEDERS: tuple = (register.seed, victims.seed)
 
 
 @click.command("demo-data")
@@ -36,6 +37,9 @@ SEEDERS: tuple = (victims.seed,)
 @with_appcontext
 def demo_data_command(scale, seed, force_scale, keep, if_empty):
     """Write a seeded synthetic dataset through the import path. Invented names only."""
+    if current_app.config["ACHILLES_ENV"] == "production":
+        # Demo records overwrite real ones that share a reference: never against a live register.
+        raise click.ClickException("Demo data is loaded in development only, never in production.")
     if if_empty and db.session.scalar(sa.select(Person.id).limit(1)) is not None:
         click.echo("The register already holds persons: demo data not loaded.")
         return

@@ -130,6 +130,10 @@ def read_csv(name: str, data: bytes, today: date) -> tuple[list[tuple[int, dict]
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return [], [RowError(name, line, "", "is not valid UTF-8 text")]
+    if "\x00" in text:
+        # PostgreSQL cannot store a NUL character, and no real record holds one.
+        line = text[: text.index("\x00")].count("\n") + 1
+        return [], [RowError(name, line, "", "contains a NUL character, which is not allowed")]
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)

@@ -30,6 +30,7 @@ from app.catalogue import (
 )
 from app.extensions import db
 from app.imports.parsing import FILE_ORDER, FILES, ParsedFile, RowChecker, RowError, read_csv
+from app.offenders.merge import services as merge
 from app.offenders.models import DAEvent, Lever, Person, PersonCategory
 from app.orders.models import Order, OrderCondition, breach_conditions
 
@@ -324,6 +325,7 @@ class _Writer:
 
     def _refresh_person_ids(self) -> None:
         self.person_ids = dict(db.session.execute(sa.select(Person.ref, Person.id)).all())
+        self.person_ids.update(merge.redirects())  # a reference merged away names the kept person
 
     def _ids(self) -> dict[str, int]:
         if not self.person_ids:

@@ -17,18 +17,20 @@ MESSAGES = {
 }
 
 
-def _render(code: int, description: str | None = None):
+def _render(code: int, description: str | None = None, *, page_says: str | None = None):
     db.session.rollback()
     title, message = MESSAGES.get(code, (f"Error {code}", "The request failed."))
     if request.blueprint == "api" or request.path.startswith("/api/"):
         return jsonify(error=description or title), code
-    return render_template("errors/error.html", code=code, title=title, message=message), code
+    return render_template("errors/error.html", code=code, title=title, message=page_says or message), code
 
 
 def init_app(app) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return _render(exc.code or 500, exc.description if request.path.startswith("/api/") else None)
+        # A message given on purpose (`abort(400, "...")`) is shown; werkzeug's defaults never are.
+        own = exc.description if exc.description != type(exc).description else None
+        return _render(exc.code or 500, exc.description if request.path.startswith("/api/") else None, page_says=own)
 
     @app.errorhandler(Exception)
     def unexpected_error(exc: Exception):

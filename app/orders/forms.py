@@ -10,7 +10,6 @@ import uuid
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     DateTimeLocalField,
     FieldList,
     Form,
@@ -25,7 +24,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from app.web import MultiCheckboxField
+from app.web import MultiCheckboxField, PlausibleDate
 
 MAX_CONDITION = 2000
 MAX_NARRATIVE = 10000
@@ -57,10 +56,10 @@ class OrderForm(FlaskForm):
         "Protected persons (person references)",
         validators=[DataRequired(message="Enter the person reference of at least one protected person.")],
     )
-    made_on = DateField("Date made", validators=[Optional()])
-    served_on = DateField("Date served", validators=[Optional()])
-    starts_on = DateField("Start date", validators=[InputRequired(message="Enter the date the order starts.")])
-    ends_on = DateField("End date", validators=[Optional()])
+    made_on = PlausibleDate("Date made", validators=[Optional()])
+    served_on = PlausibleDate("Date served", validators=[Optional()])
+    starts_on = PlausibleDate("Start date", validators=[InputRequired(message="Enter the date the order starts.")])
+    ends_on = PlausibleDate("End date", validators=[Optional()])
     until_further_order = BooleanField("Until further order (no end date)")
     court = StringField("Court", validators=[Optional(), Length(max=200)])
     power_of_arrest = BooleanField("A power of arrest is attached")
@@ -75,7 +74,7 @@ class OrderForm(FlaskForm):
         },
         validators=[Optional()],
     )
-    varied_on = DateField("Date varied", validators=[Optional()])
+    varied_on = PlausibleDate("Date varied", validators=[Optional()])
     confirm_warnings = BooleanField("I confirm these dates are right")
     version_id = HiddenField()
     submit = SubmitField("Save order")
@@ -96,7 +95,9 @@ class OrderForm(FlaskForm):
 
 
 class RevokeForm(FlaskForm):
-    revoked_on = DateField("Date revoked", validators=[InputRequired(message="Enter the date the order was revoked.")])
+    revoked_on = PlausibleDate(
+        "Date revoked", validators=[InputRequired(message="Enter the date the order was revoked.")]
+    )
     reason = TextAreaField(
         "Why was it revoked?",
         validators=[DataRequired(message="Say why the order was revoked."), Length(max=2000)],

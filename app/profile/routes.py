@@ -1,8 +1,9 @@
 """The person list (search) and the profile page."""
 
-from flask import abort, current_app, render_template, request
+from flask import abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.audit.consultation import reason_required
 from app.offenders.persons import services as persons
 from app.profile import bp, services
 from app.profile.forms import SearchForm
@@ -36,8 +37,11 @@ def index():
 
 @bp.route("/<ref>")
 @roles_required(*READERS)
+@reason_required("person", ref_arg="ref")
 def person(ref):
-    persons.view_person(person_or_404(ref), reason=request.args.get("reason"))
+    if (found := person_or_404(ref)).ref != ref:
+        return redirect(url_for("profile.person", ref=found.ref))  # a reference merged away (302: undoable)
+    persons.view_person(found, reason=request.args.get("reason"))
     # Loaded after the audit commit, which would otherwise expire everything the page reads.
     person = person_or_404(ref)
     data = services.profile(person, current_user.role_names)

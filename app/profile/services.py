@@ -16,6 +16,7 @@ from app.network import services as network
 from app.offenders.events import services as events_service
 from app.offenders.levers import services as levers
 from app.offenders.levers.services import LeverState
+from app.offenders.merge import services as merge
 from app.offenders.models import DAEvent, Lever, Person
 from app.offenders.search import PersonPage, SearchCriteria, term_matches
 from app.orders import services as orders
@@ -76,6 +77,8 @@ def search_persons(
         # Worked out once, here, rather than inside both the count and the page query.
         where.append(Person.id.in_(id_list("serial_ids", ranking.serial_person_ids(as_of, run_ids))))
 
+    filtered = bool(where)
+    where.append(Person.id.not_in(merge.merged_away_ids()))  # a record merged away opens the kept one
     ids = sa.select(Person.id).where(*where)
     name_order = (sa.func.lower(Person.surname), sa.func.lower(Person.forenames), Person.ref)
     if ranked:
@@ -93,7 +96,7 @@ def search_persons(
     pagination = PersonPage(
         id_select=ids,
         count_select=sa.select(sa.func.count()).select_from(Person).where(*where),
-        filtered=bool(where),
+        filtered=filtered,
         session=db.session,
         page=page,
         per_page=per_page,

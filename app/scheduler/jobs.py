@@ -29,9 +29,9 @@ def _overdue_task_alerts(now: datetime) -> str:
 
 
 def _record_review_reminders(now: datetime) -> str:
-    from app.offenders.persons.services import raise_record_review_alerts
+    from app.offenders.retention.services import raise_review_alerts
 
-    return f"{raise_record_review_alerts(now.date(), actor=ACTOR)} record-review alert(s)"
+    return f"{raise_review_alerts(now.date(), actor=ACTOR)} record-review alert(s)"
 
 
 def _prune_login_attempts(now: datetime) -> str:

@@ -11,7 +11,7 @@ from app.audit.services import Actor
 from app.auth import services as auth_services
 from app.auth.models import LoginAttempt
 from app.extensions import db
-from app.offenders.persons import services as persons_services
+from app.offenders.retention import services as retention
 from app.tasking.models import Task
 from app.tasking.tasks import requests as tasks_services
 from tests.factories import make_event, make_person
@@ -51,15 +51,15 @@ def test_overdue_open_tasks_raise_one_alert_each_for_their_owner(app, make_user)
     assert alerts[str(unowned.id)].role == "supervisor"
 
 
-def test_record_review_is_due_after_six_years_without_an_event(app):
+def test_record_review_is_due_after_a_six_year_clear_period_for_other_offences(app):
     old, recent, victim = make_person("P-OLD"), make_person("P-NEW"), make_person("P-V")
-    make_event(old, victim, date(2019, 1, 10))
-    make_event(recent, victim, date(2025, 6, 1))
-    assert persons_services.raise_record_review_alerts(date(2026, 11, 21), actor=ACTOR) == 1
+    make_event(old, victim, date(2019, 1, 10), "harassment")  # MoPI group 3: 6-year clear period
+    make_event(recent, victim, date(2025, 6, 1), "harassment")
+    assert retention.raise_review_alerts(date(2026, 11, 21), actor=ACTOR) == 1
     (alert,) = db.session.scalars(sa.select(Alert)).all()
     # The victim shares a recent event, so only the old suspect's record is due.
-    assert (alert.object_ref, alert.role, alert.due_on) == ("P-OLD", "analyst", date(2019, 1, 10))
-    assert persons_services.raise_record_review_alerts(date(2026, 11, 22), actor=ACTOR) == 0
+    assert (alert.object_ref, alert.role, alert.due_on) == ("P-OLD", "analyst", date(2025, 1, 10))
+    assert retention.raise_review_alerts(date(2026, 11, 22), actor=ACTOR) == 0
 
 
 def test_old_sign_in_attempts_are_pruned(app):

@@ -151,11 +151,6 @@ def test_two_people_moving_one_referral_at_once_one_is_told_of_the_conflict(app,
     assert [r.to_state for r in rows] == ["identified", fresh.state]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="one open referral per person is checked in the service only; the issue that adds a partial "
-    "unique index (one open programme referral per person and programme) closes this race",
-)
 def test_two_people_identifying_one_person_at_once_make_one_referral(app, login, make_user):
     perpetrator = make_person("RC-P30")
     make_event(perpetrator, make_person("RC-V30"), TODAY - timedelta(days=5))

@@ -19,7 +19,7 @@ from app.audit.services import Actor
 from app.auth.services import issue_token
 from app.base import local_today
 from app.extensions import db
-from app.offenders.persons import services as persons
+from app.offenders.retention import services as retention
 from app.orders.expiry import raise_expiry_alerts
 from app.referrals.clares_law.services import raise_clare_overdue_alerts
 from app.tasking.tasks import requests as task_requests
@@ -71,7 +71,7 @@ def alerts_raised(app, users):
     victim = make_person("OP-V1", forenames="Marigold", surname="Vantablack")
     old = make_person("OP-OLD", forenames="Ozymandias", surname="Oldcastle")
     make_event(perp, victim, t - timedelta(days=20), "abh")
-    make_event(old, victim, t - timedelta(days=365 * 8), "common_assault")
+    make_event(old, victim, t - timedelta(days=365 * 11), "common_assault")  # MoPI group 2: 10 clear years
     make_lever(perp, "outstanding_warrant", t - timedelta(days=5), detail="Warrant kept at the lodge")
     make_order(perp, victim, starts_on=t - timedelta(days=100), ends_on=t + timedelta(days=3))
     make_clare_case(perp, victim, application_on=t - timedelta(days=40))
@@ -85,7 +85,7 @@ def alerts_raised(app, users):
     raise_expiry_alerts(t, actor=ACTOR)
     raise_clare_overdue_alerts(t, actor=ACTOR)
     task_requests.raise_overdue_task_alerts(NOW, actor=ACTOR)
-    persons.raise_record_review_alerts(t, actor=ACTOR)
+    retention.raise_review_alerts(t, actor=ACTOR)
 
 
 def text(response) -> str:

@@ -87,14 +87,18 @@ def test_public_routes_answer_anonymous_users(client):
     assert client.post("/login", data={"username": "nobody", "password": "wrong password"}).status_code in (200, 400)
 
 
+# Routes that end the user's session (README "Security"): they answer with the sign-in page.
+SIGN_OUT_RULES = ("/account/sign-out-everywhere", "/logout")
+
+
 def _walk(app, make_user, login, role: str):
     """Every non-public route requested by a user holding only `role`: [(route, status, location)]."""
     user = make_user(f"only-{role}", role)
     token = issue_token(user.username, actor=Actor("test-setup"))
     web = login(user, app.test_client())
     answers = []
-    # Signing out ends the walk, so it goes last.
-    for route in sorted((r for r in ROUTES if not r.is_public), key=lambda r: r.rule == "/logout"):
+    # Signing out ends the walk, so those routes go last.
+    for route in sorted((r for r in ROUTES if not r.is_public), key=lambda r: r.rule in SIGN_OUT_RULES):
         if route.is_api:
             response = app.test_client().open(
                 route.path(), method=route.method, headers={"Authorization": f"Bearer {token}"}
@@ -110,7 +114,7 @@ def test_a_role_gets_exactly_the_routes_the_table_gives_it(app, make_user, login
     refused_wrongly, let_through = [], []
     for route, status, location in _walk(app, make_user, login, role):
         # Signing out answers with the sign-in page; anywhere else that means "sign in first".
-        refused = status in (401, 403) or (location.startswith("/login") and route.rule != "/logout")
+        refused = status in (401, 403) or (location.startswith("/login") and route.rule not in SIGN_OUT_RULES)
         if role in route.roles and refused:
             # The records named do not exist, so most answers are 404 or 400: anything but a refusal.
             refused_wrongly.append(f"{route}: {status} {location}")

@@ -114,9 +114,10 @@ def test_an_officer_raises_tasks_for_themselves_only(client, login, world):
     assert client.post("/tasks/new", data=new_task_form()).status_code == 302
     task = db.session.scalars(sa.select(Task)).one()
     assert (task.owner_id, task.team_id, task.created_by_id) == (world.pc.id, world.pc.team_id, world.pc.id)
-    # Naming someone else in a hand-made request changes nothing: the officer holds it.
-    client.post("/tasks/new", data=new_task_form(owner=str(world.pc2.id), title="Second"))
-    assert db.session.scalar(sa.select(Task.owner_id).where(Task.title == "Second")) == world.pc.id
+    # Naming someone else in a hand-made request is refused and said, not quietly changed.
+    response = client.post("/tasks/new", data=new_task_form(owner=str(world.pc2.id), title="Second"))
+    assert response.status_code == 400 and "only raise tasks for themselves" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(Task.owner_id).where(Task.title == "Second")) is None
 
 
 def test_a_supervisor_may_leave_a_task_to_a_team(client, login, world):

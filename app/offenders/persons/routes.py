@@ -2,6 +2,7 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from app.audit.consultation import reason_required
 from app.base import EditConflict, ValidationFailed
 from app.offenders import bp
 from app.offenders.persons import services
@@ -49,16 +50,19 @@ def new():
 
 @bp.route("/<ref>/edit", methods=["GET", "POST"])
 @roles_required(*EDITORS)
+@reason_required("person", ref_arg="ref")
 def edit(ref):
     person = person_or_404(ref)
-    if request.method == "GET":
-        services.view_person(person, reason=request.args.get("reason"), purpose="to change it")
-    form = PersonForm(obj=person)
+    # A posted form is read from the post alone: a field left out (the version above all) must not
+    # be filled in from the record, or a stale edit would pass as a fresh one.
+    form = PersonForm(obj=person) if request.method == "GET" else PersonForm()
     if request.method == "GET":
         form.version_id.data = person.version_id
         form.aliases.data = services.aliases_text(person)
         form.markers.data = sorted(m.marker for m in person.markers)
         form.categories.data = sorted(c.category for c in person.categories if c.category in services.MANUAL_CATEGORIES)
+        # The form shows the whole record: opening it is a consultation.
+        services.view_person(person, reason=request.args.get("reason"), purpose="to edit it")
     status, conflict = 200, None
     if form.validate_on_submit():
         try:

@@ -6,15 +6,12 @@ record changed since then raises EditConflict with nothing written.
 """
 
 import re
-from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.alerts.services import raise_alert
 from app.audit import services as audit
 from app.audit.services import Actor
 from app.base import (
@@ -33,14 +30,16 @@ from app.catalogue import (
     WARNING_MARKERS,
 )
 from app.extensions import db
-from app.offenders.models import DAEvent, Person, PersonAlias, PersonCategory, WarningMarker
+from app.offenders.merge import services as merge
+from app.offenders.merge.models import PersonMerge
+from app.offenders.models import Person, PersonAlias, PersonCategory, WarningMarker
 
 PERSON_EDITABLE = ("surname", "forenames", "date_of_birth", "gender", "pnc_id", "district")
 PERSON_LISTS = ("aliases", "markers", "categories")
 # Suspect and victim come from DA events; these two are set by hand.
 MANUAL_CATEGORIES = ("witness", "convicted")
 # URL words under /persons/ that a person reference must not take.
-RESERVED_REFS = {"new", "network"}
+RESERVED_REFS = {"new", "network", "reviews", "duplicates", "merges"}
 # References of persons made in Achilles (imports refuse ACH-).
 PERSON_REF_PREFIX = "ACH-P-"
 
@@ -49,11 +48,19 @@ PERSON_REF_PREFIX = "ACH-P-"
 
 
 def get_person(ref: str) -> Person | None:
-    return db.session.scalar(
-        sa.select(Person)
+    """The person a reference names; a reference merged away names the person it was merged into."""
+    row = db.session.execute(
+        sa.select(Person, PersonMerge.into_person_id)
+        .outerjoin(PersonMerge, sa.and_(PersonMerge.from_person_id == Person.id, PersonMerge.undone_at.is_(None)))
         .where(Person.ref == ref)
         .options(selectinload(Person.aliases), selectinload(Person.markers), selectinload(Person.categories))
-    )
+    ).first()
+    if row is None:
+        return None
+    person, merged_into = row
+    if merged_into is None:
+        return person
+    return get_person(merge.resolve(db.session.get(Person, merged_into)).ref)
 
 
 def view_person(
@@ -277,35 +284,3 @@ def aliases_text(person: Person) -> str:
 
 
 # ---- whole-graph findings (computed on request, set-based) -------------------------------------
-
-
-def raise_record_review_alerts(as_of: date, *, actor: Actor) -> int:
-    """MoPI review: a person with no DA event for RECORD_REVIEW_YEARS is due a retention review."""
-    years = current_app.config["RECORD_REVIEW_YEARS"]
-    cutoff = as_of - timedelta(days=round(365.25 * years))
-    last_event = (
-        sa.select(sa.func.max(DAEvent.occurred_on))
-        .where(sa.or_(DAEvent.suspect_id == Person.id, DAEvent.victim_id == Person.id))
-        .scalar_subquery()
-    )
-    due = db.session.execute(
-        sa.select(Person.ref, last_event.label("last_event")).where(
-            sa.func.coalesce(last_event, sa.func.date(Person.created_at)) <= cutoff
-        )
-    ).all()
-    raised = 0
-    for ref, last in due:
-        raised += (
-            raise_alert(
-                kind="record_review",
-                object_type="person",
-                object_ref=ref,
-                due_on=as_of if last is None else last,
-                message=f"Person {ref}: no DA event for {years} years — review whether the record is still needed.",
-                role="analyst",
-            )
-            is not None
-        )
-    audit.record("create", f"{raised} record-review alert(s) raised", object_type="alert", actor=actor)
-    db.session.commit()
-    return raised

@@ -3,6 +3,7 @@
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.audit.consultation import reason_required
 from app.audit.services import Actor
 from app.catalogue import SCORE_TRIGGERS, LeverType, labels
 from app.offenders.persons.services import districts
@@ -69,6 +70,7 @@ def targets():
 
 @bp.get("/targets/export.csv")
 @roles_required(*READERS)
+@reason_required("export", ref="target-list")
 def targets_export():
     form = _filters_form()
     if not form.validate():

@@ -351,6 +351,8 @@ def record_decision(
         errors["decided_on"] = "Enter the date of the decision."
     if errors:
         raise ValidationFailed(errors)
+    fields = ("decision", "rationale", "decided_on", "closed_on", "closure")
+    before = audit.snapshot(case, fields)
     case.decision, case.rationale, case.decided_on, case.decided_by_id = decision, rationale, decided_on, actor.user_id
     if decision == "not_disclose":
         case.closed_on, case.closure = decided_on, "not_disclosed"
@@ -360,7 +362,7 @@ def record_decision(
         object_type="clare_case",
         object_ref=case.ref,
         reason=rationale,
-        data={"decision": decision, "rationale": rationale, "decided_on": decided_on},
+        data=audit.changes(before, audit.snapshot(case, fields)),
         actor=actor,
     )
     _save(case)

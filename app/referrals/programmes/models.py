@@ -43,6 +43,7 @@ FINAL_STATES = tuple(s for s, moves in REFERRAL_MOVES.items() if not moves)
 
 
 OPEN_STATES = tuple(s for s, moves in REFERRAL_MOVES.items() if moves)
+OPEN_WHERE = in_vocabulary("state", OPEN_STATES)
 
 
 MOVES_NEEDING_REASON = ("declined", "dropped_out", "withdrawn")
@@ -115,6 +116,23 @@ class ProgrammeReferral(TimestampMixin, VersionedMixin, db.Model):
             "state IN ('identified', 'withdrawn') OR programme_code IS NOT NULL", name="programme_once_referred"
         ),
         sa.CheckConstraint("source IN ('suggested', 'manual')", name="source_known"),
+        # One open referral per person and programme, held by the database (two users identifying
+        # the same person at once cannot both win); "programme not chosen yet" counts as one programme.
+        sa.Index(
+            "uq_programme_referrals_open_per_programme",
+            "person_id",
+            "programme_code",
+            unique=True,
+            sqlite_where=sa.text(OPEN_WHERE + " AND programme_code IS NOT NULL"),
+            postgresql_where=sa.text(OPEN_WHERE + " AND programme_code IS NOT NULL"),
+        ),
+        sa.Index(
+            "uq_programme_referrals_open_unchosen",
+            "person_id",
+            unique=True,
+            sqlite_where=sa.text(OPEN_WHERE + " AND programme_code IS NULL"),
+            postgresql_where=sa.text(OPEN_WHERE + " AND programme_code IS NULL"),
+        ),
     )
 
     @property

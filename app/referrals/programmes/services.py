@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -195,7 +196,13 @@ def identify(
         version_id=1,
     )
     db.session.add(referral)
-    assign_ref(referral, REFERRAL_REF_PREFIX)
+    try:
+        assign_ref(referral, REFERRAL_REF_PREFIX)  # the INSERT: the database holds one open referral per programme
+    except IntegrityError:
+        db.session.rollback()
+        raise ValidationFailed(
+            {"person": f"{person.ref} already has an open referral: another user made it a moment ago."}
+        ) from None
     db.session.add(
         ReferralMove(
             referral_id=referral.id,

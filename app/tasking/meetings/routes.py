@@ -4,6 +4,7 @@ minutes), the printable pack and the CSV export. Supervisors run meetings; analy
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.audit.consultation import reason_required
 from app.base import ValidationFailed, local_today
 from app.catalogue import AGENDA_REASONS, MEETING_TACTICS
 from app.security import roles_required
@@ -233,6 +234,7 @@ def meeting_plan(meeting_id, item_id):
 
 @bp.route("/meetings/<int:meeting_id>/pack")
 @roles_required(*READERS)
+@reason_required("export", ref="tasking-pack")
 def meeting_pack(meeting_id):
     found = _meeting_or_404(meeting_id)
     entries = pack.export_pack(found, user=current_user)
@@ -243,6 +245,7 @@ def meeting_pack(meeting_id):
 
 @bp.route("/meetings/<int:meeting_id>/pack.csv")
 @roles_required(*READERS)
+@reason_required("export", ref="tasking-pack")
 def meeting_csv(meeting_id):
     found = _meeting_or_404(meeting_id)
     body = pack.export_csv(found, user=current_user)

@@ -375,6 +375,7 @@ def add_person(meeting: TaskingMeeting, person_ref: str | None, *, user: User) -
     if any(i.person_id == person.id for i in meeting.items):
         raise ValidationFailed({"person_ref": f"{person.full_name} ({person.ref}) is already on the agenda."})
     position = max((i.position for i in meeting.items), default=0) + 1
+    before = sorted(i.person.ref for i in meeting.items)
     item = MeetingItem(
         meeting_id=meeting.id, person_id=person.id, position=position, reason="added", breach_count=0, version_id=1
     )
@@ -389,7 +390,7 @@ def add_person(meeting: TaskingMeeting, person_ref: str | None, *, user: User) -
         f"added {person.ref} to the agenda of tasking meeting {meeting.id}",
         object_type="tasking_meeting",
         object_ref=str(meeting.id),
-        data={"added": person.ref},
+        data={"added": person.ref, "agenda": audit.changes({"persons": before}, {"persons": [*before, person.ref]})},
         actor=Actor.of(user),
     )
     db.session.commit()

@@ -288,6 +288,19 @@ def _on_open_tasks_counted(person_ids: list[int], **_) -> dict[int, int]:
     return open_task_counts(person_ids)
 
 
+def _on_consultation_exempt(object_type: str, *, object_ref: str, user, **_) -> str | None:
+    """A person in one of the user's own open tasks may be opened without a stated reason."""
+    if object_type != "person" or not getattr(user, "id", None):
+        return None
+    held = db.session.scalar(
+        sa.select(Task.id)
+        .join(Person, Person.id == Task.person_id)
+        .where(Person.ref == object_ref, Task.owner_id == user.id, Task.status.in_(OPEN_STATUSES))
+        .limit(1)
+    )
+    return f"in the user's open task {held}" if held else None
+
+
 def connect_signals() -> None:
     """Answer the other parts' requests for tasks (app.signals); called when the app is built.
     Connecting the same function again changes nothing, so building several apps is safe."""
@@ -295,3 +308,4 @@ def connect_signals() -> None:
     signals.order_application_wanted.connect(_on_order_application_wanted)
     signals.tasks_wanted.connect(_on_tasks_wanted)
     signals.open_tasks_counted.connect(_on_open_tasks_counted)
+    signals.consultation_exempt.connect(_on_consultation_exempt)

@@ -162,6 +162,20 @@ def int_or_none(text: str | None, *, bad: int = -1) -> int | None:
     return int(text) if text.isdigit() and len(text) < 10 else bad
 
 
+def _officer_names_another_holder(form: TaskForm, supervisor: bool) -> bool:
+    """An officer raises tasks for themselves only: naming someone else or a team is refused, not
+    quietly changed into a task of their own."""
+    if supervisor:
+        return False
+    others = form.owner.data not in ("", None, str(current_user.id))
+    if others or form.team.data:
+        form.form_errors.append(
+            "Officers can only raise tasks for themselves: ask a supervisor to give one to someone else or a team."
+        )
+        return True
+    return False
+
+
 @bp.route("/tasks/new", methods=["GET", "POST"])
 @roles_required(*WORKERS)
 def task_new():
@@ -185,7 +199,7 @@ def task_new():
         form.owner.data = "" if supervisor else str(current_user.id)
         form.team.data = ""
         return render_template("tasking/task_form.html", form=form, task=None, supervisor=supervisor, person=person)
-    if form.validate_on_submit():
+    if form.validate_on_submit() and not _officer_names_another_holder(form, supervisor):
         values = checks.TaskInput(
             task_type=form.task_type.data,
             title=form.title.data,

@@ -8,6 +8,7 @@ reach none of it.
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.audit.consultation import reason_required
 from app.audit.services import Actor
 from app.base import EditConflict, ValidationFailed, local_zone, utcnow
 from app.security import roles_required
@@ -64,6 +65,7 @@ def find():
 
 @bp.route("/<ref>")
 @roles_required(*READERS)
+@reason_required("victim", ref_arg="ref")
 def victim(ref):
     person = victim_or_404(ref)
     services.view_victim(person, current_user, reason=request.args.get("reason"))

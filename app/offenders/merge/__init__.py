@@ -1,0 +1,1 @@
+"""Duplicate persons: finding the candidates, merging two records into one, and undoing a merge."""

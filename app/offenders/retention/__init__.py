@@ -1,0 +1,1 @@
+"""MoPI review, retention and disposal of person records."""
