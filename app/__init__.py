@@ -84,11 +84,13 @@ def register_blueprints(app: Flask) -> None:
 
 def register_signals() -> None:
     # The parts that answer a lower part's signals (app.signals) connect their receivers here.
+    from app.network import incremental as network
     from app.ranking import services as ranking
     from app.tasking.tasks import requests as tasks
 
     ranking.connect_signals()
     tasks.connect_signals()
+    network.connect_signals()
 
 
 def register_security(app: Flask) -> None:

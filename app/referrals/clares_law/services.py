@@ -28,7 +28,7 @@ from app.audit import services as audit
 from app.audit.services import Actor
 from app.base import EditConflict, ValidationFailed, assign_ref, local_today, placeholder_ref
 from app.extensions import db
-from app.network import services as network
+from app.network import stored as network
 from app.offenders.models import Person
 from app.referrals.checks import check_date, check_length, clean
 from app.referrals.clares_law.models import (
