@@ -173,6 +173,7 @@ def register_commands(app: Flask) -> None:
     from app.auth.cli import users_cli
     from app.demo.cli import demo_data_command
     from app.imports.cli import import_data_command
+    from app.network.cli import network_findings_command
     from app.ranking.cli import rank_command
     from app.scheduler.cli import scheduler_cli
 
@@ -181,3 +182,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(rank_command)
     app.cli.add_command(scheduler_cli)
+    app.cli.add_command(network_findings_command)

@@ -46,6 +46,16 @@ def _clare_overdue_alerts(now: datetime) -> str:
     return f"{raise_clare_overdue_alerts(now.date(), actor=ACTOR)} Clare's Law overdue alert(s)"
 
 
+def _network_findings(now: datetime) -> str:
+    from app.network.findings import compute_findings
+
+    run = compute_findings(trigger="nightly", actor=ACTOR)
+    return (
+        f"{run.networks} linked networks, {run.serial} serial perpetrators, {run.repeat_victims} repeat victims, "
+        f"{run.candidates} Right-to-Know candidates in {run.seconds:.1f} s"
+    )
+
+
 @dataclass(frozen=True)
 class JobSpec:
     func: Callable[[datetime], str]
@@ -70,5 +80,8 @@ JOBS: dict[str, JobSpec] = {
     ),
     "clare_overdue_alerts": JobSpec(
         _clare_overdue_alerts, {"hour": 6, "minute": 0}, "%Y-%m-%d", "alerts for Clare's Law cases past 28 days"
+    ),
+    "network_findings": JobSpec(
+        _network_findings, {"hour": 2, "minute": 0}, "%Y-%m-%d", "network findings of the whole register"
     ),
 }
