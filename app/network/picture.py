@@ -52,7 +52,7 @@ def text_width(text: str, *, bold: bool = False) -> float:
             width += 4.2
         else:
             width += 7.4
-    return width * (1.08 if bold else 1.0)
+    return width * (1.17 if bold else 1.0)  # the centre's label: bold and 13 px
 
 
 @dataclass
