@@ -69,6 +69,7 @@ BLUEPRINTS = {
     "alerts": ["routes"],
     "imports": ["routes"],
     "api": ["routes", "targets", "breaches", "openapi"],
+    "analysis": ["routes"],
 }
 
 
@@ -139,6 +140,7 @@ NAV_SECTIONS = [
             ("referrals.clare_index", "Clare's Law cases"),
         ],
     ),
+    ("Analysis", [("analysis.problem_profile", "Perpetrator problem profile")]),
     ("Alerts", [("alerts.index", "Alerts")]),
     (
         "Admin",
