@@ -144,7 +144,10 @@ class _Cluster:
         while self.size < target:
             # More of the same around someone already here: another serial perpetrator's partners.
             suspects = [p for p in dict.fromkeys(e.suspect for e in self.out.events[-200:]) if p.gender == "male"]
+            before = self.size
             self.partners(rng.choice(suspects), rng.randint(1, 3), rng.randint(300, OLDEST_DAYS), later_partners=True)
+            if self.size == before:  # full: partners() adds no one within four of the largest size
+                break
 
 
 def cluster(seed: int, number: int, today: date) -> Families:

@@ -8,6 +8,7 @@ The rules themselves are app.network.graph; the stored whole-register findings a
 app.network.stored and computed by app.network.findings.
 """
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
@@ -188,7 +189,7 @@ def whole_network_picture(person: Person, viewer_roles, *, months: int | None, a
     )
     db.session.commit()
     mask = not FULL_READERS.intersection(viewer_roles or ())
-    return picture.draw(hood, mask_victims=mask, relationship_labels=RELATIONSHIPS, whole=whole), since
+    return draw(hood, mask_victims=mask, whole=whole), since
 
 
 def _raw_date(column):
@@ -277,7 +278,30 @@ def network_picture(person: Person, viewer_roles, *, cap: int = EGO_CAP) -> pict
     names, references and links are left out unless the viewer reads the full register."""
     hood = load_neighbourhood(db.session, person.id, radius=EGO_RADIUS, cap=cap)
     mask = not FULL_READERS.intersection(viewer_roles or ())
-    return picture.draw(hood, mask_victims=mask, relationship_labels=RELATIONSHIPS)
+    return draw(hood, mask_victims=mask)
+
+
+def draw(hood: Neighbourhood, *, mask_victims: bool, whole: bool = False) -> picture.Picture:
+    """The picture of these records, drawn once per process for the same records and viewer: the
+    picture depends on nothing else (the layout is seeded), so a repeated view costs no layout.
+    Every record drawn is part of the key, so a change to any of them draws anew."""
+    key = (
+        hood.centre,
+        tuple(sorted(hood.pairs, key=lambda p: (p.suspect_id, p.victim_id))),
+        tuple(sorted(hood.links, key=lambda link: (link.person_a_id, link.person_b_id, link.relationship_type))),
+        tuple(sorted(hood.persons.items())),
+        tuple(sorted(hood.harm.items())),
+        hood.omitted,
+        hood.omitted_is_lower_bound,
+    )
+    return _drawn(key, mask_victims, whole)
+
+
+@functools.lru_cache(maxsize=256)
+def _drawn(key: tuple, mask_victims: bool, whole: bool) -> picture.Picture:
+    centre, pairs, links, persons, harm, omitted, lower_bound = key
+    hood = Neighbourhood(centre, list(pairs), list(links), dict(persons), dict(harm), omitted, lower_bound)
+    return picture.draw(hood, mask_victims=mask_victims, relationship_labels=RELATIONSHIPS, whole=whole)
 
 
 class years_before(FunctionElement):

@@ -109,23 +109,56 @@ def _person_infos(ids) -> dict[int, PersonInfo]:
     return out
 
 
-def right_to_know_candidates(*, since: date | None, actor: Actor | None = None) -> list[CandidateRow]:
+PER_PAGE = 50
+
+
+class CandidateList(list):
+    """One page of candidates, with the total and where the page stands."""
+
+    def __init__(self, rows, total: int, page: int, per_page: int):
+        super().__init__(rows)
+        self.total, self.page, self.per_page = total, page, per_page
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * self.per_page + 1 if self else 0
+
+    @property
+    def last(self) -> int:
+        return (self.page - 1) * self.per_page + len(self)
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.per_page < self.total
+
+
+def right_to_know_candidates(
+    *, since: date | None, actor: Actor | None = None, page: int = 1, per_page: int = PER_PAGE
+) -> CandidateList:
     """New partners of known perpetrators, for a supervisor to consider a Right-to-Know disclosure,
-    as stored by the last computation of the findings (newest latest event first). The
-    consultation is audited (the page names victims)."""
+    as stored by the last computation of the findings: one page, newest latest event first, with
+    the total. The consultation is audited (the page names victims)."""
     audit.record(
         "view",
         "viewed Right-to-Know candidates",
         object_type="right_to_know_candidates",
-        data={"since": since},
+        data={"since": since, "page": page},
         actor=actor,
     )
     db.session.commit()  # first, so that nothing loaded below is expired by it
-    query = sa.select(RightToKnowFinding).order_by(
-        RightToKnowFinding.latest_on.desc(), RightToKnowFinding.suspect_id, RightToKnowFinding.new_partner_id
+    recent = RightToKnowFinding.latest_on >= since if since is not None else sa.true()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(RightToKnowFinding).where(recent))
+    query = (
+        sa.select(RightToKnowFinding)
+        .where(recent)
+        .order_by(RightToKnowFinding.latest_on.desc(), RightToKnowFinding.suspect_id, RightToKnowFinding.new_partner_id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
     )
-    if since is not None:
-        query = query.where(RightToKnowFinding.latest_on >= since)
     found = [
         StoredCandidate(
             r.suspect_id,
@@ -147,7 +180,7 @@ def right_to_know_candidates(*, since: date | None, actor: Actor | None = None) 
         | {c.new_victim_id for c in found}
         | {v for c in found for v in c.earlier_victim_ids}
     )
-    return [
+    rows = [
         CandidateRow(
             candidate=c,
             suspect=people[c.suspect_id],
@@ -157,6 +190,7 @@ def right_to_know_candidates(*, since: date | None, actor: Actor | None = None) 
         for c in found
         if c.suspect_id in people and c.new_victim_id in people
     ]
+    return CandidateList(rows, total, page, per_page)
 
 
 @dataclass

@@ -328,3 +328,19 @@ def test_the_right_to_know_page_reads_the_stored_candidates(app, client, make_us
     table = html.split('id="candidates"', 1)[1]
     assert 'href="/persons/C"' in table and "Alex PERSONB" in table
     assert not any("FROM da_events" in q for q in seen)
+
+
+def test_the_right_to_know_pages_show_fifty_candidates_a_page(app, client, make_user, login):
+    for i in range(60):
+        suspect, earlier, new = make_person(f"S{i:02d}"), make_person(f"E{i:02d}"), make_person(f"N{i:02d}")
+        make_event(suspect, earlier, ago(400 + i))
+        make_event(suspect, new, ago(10 + i))
+    compute_network_findings()
+    login(make_user("sue", "supervisor"))
+    for path in ("/persons/network/right-to-know", "/referrals/clares-law/right-to-know"):
+        first = client.get(path).get_data(as_text=True)
+        assert "60 candidates" in first and "Showing 1–50 of 60" in first and "page=2" in first
+        assert 'href="/persons/S00"' in first or "S00" in first
+        second = client.get(path + "?page=2").get_data(as_text=True)
+        assert "Showing 51–60 of 60" in second and "S59" in second and "S00" not in second
+        assert client.get(path + "?page=nought").status_code == 400

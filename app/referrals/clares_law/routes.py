@@ -7,6 +7,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from app.base import EditConflict, ValidationFailed, local_today
 from app.extensions import db
 from app.network import graph as network
+from app.network.stored import CandidateList
 from app.referrals import bp
 from app.referrals.clares_law import services as clare
 from app.referrals.clares_law.forms import (
@@ -100,7 +101,10 @@ def clare_candidates():
         ), 400
     months = SINCE_CHOICES[within]
     since = network.cutoff(local_today(), months) if months else None
-    rows = clare.right_to_know_candidates(since=since, actor=actor())
+    page = page_number()
+    if page is None:
+        abort(400)
+    rows = clare.right_to_know_candidates(since=since, actor=actor(), page=page)
     return render_template(
         "referrals/clare_candidates.html",
         rows=rows,
@@ -120,7 +124,11 @@ def right_to_know():
         ), 400
     months = SINCE_CHOICES[within]
     since = network.cutoff(local_today(), months) if months else None
-    rows = [c.row for c in clare.right_to_know_candidates(since=since, actor=None)]
+    page = page_number()
+    if page is None:
+        abort(400)
+    found = clare.right_to_know_candidates(since=since, actor=None, page=page)
+    rows = CandidateList([c.row for c in found], found.total, found.page, found.per_page)
     return render_template("referrals/right_to_know.html", rows=rows, within=within, choices=SINCE_CHOICES, since=since)
 
 

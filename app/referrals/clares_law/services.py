@@ -497,11 +497,11 @@ class CandidateWithCase:
     open_case: ClareCase | None
 
 
-def right_to_know_candidates(*, since: date | None, actor: Actor | None) -> list[CandidateWithCase]:
-    """The network's new-partner candidates (app.network.services, audited there), each with the
-    open Clare's Law case about that subject and new partner, if there is one, and the
+def right_to_know_candidates(*, since: date | None, actor: Actor | None, page: int = 1) -> network.CandidateList:
+    """One page of the network's new-partner candidates (app.network.stored, audited there), each
+    with the open Clare's Law case about that subject and new partner, if there is one, and the
     Right-to-Know disclosure tasks already set for the subject."""
-    rows = network.right_to_know_candidates(since=since, actor=actor)
+    rows = network.right_to_know_candidates(since=since, actor=actor, page=page)
     subjects = [r.suspect.id for r in rows]
     cases: dict[tuple[int, int | None], ClareCase] = {}
     for start in range(0, len(subjects), 500):
@@ -513,7 +513,8 @@ def right_to_know_candidates(*, since: date | None, actor: Actor | None) -> list
     tasks = disclosure_tasks(subjects)
     for row in rows:
         row.disclosure_tasks = tasks.get(row.suspect.id, [])
-    return [CandidateWithCase(r, cases.get((r.suspect.id, r.new_victim.id))) for r in rows]
+    found = [CandidateWithCase(r, cases.get((r.suspect.id, r.new_victim.id))) for r in rows]
+    return network.CandidateList(found, rows.total, rows.page, rows.per_page)
 
 
 def disclosure_tasks(subject_ids: list[int]) -> dict[int, list[Task]]:
