@@ -468,9 +468,9 @@ def main(argv=None) -> int:
         print(line)
     print(f"command: {' '.join(sys.argv)}")
     engines = ["sqlite", "postgresql"] if args.engine == "both" else [args.engine]
-    url = os.environ.get("DATABASE_URL", "")
+    url = os.environ.get("DATABASE_URL") or os.environ.get("TEST_DATABASE_URL", "")
     if "postgresql" in engines and not url.startswith(("postgresql", "postgres")):
-        print("PostgreSQL: not run (DATABASE_URL names no PostgreSQL server)")
+        print("PostgreSQL: not run (neither DATABASE_URL nor TEST_DATABASE_URL names a PostgreSQL server)")
         engines.remove("postgresql")
     reports = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -479,6 +479,9 @@ def main(argv=None) -> int:
             context = sqlite_database(workdir) if engine == "sqlite" else postgresql_database(url)
             with context as (db_url, options, label):
                 reports.append(bench_engine(label, db_url, options, args, workdir))
+    if not reports:
+        print("nothing measured")
+        return 1
     ok = summary(reports, national=args.scale > 4 * FORCE_SCALE)
     return 1 if args.strict and not ok else 0
 

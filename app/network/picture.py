@@ -191,7 +191,7 @@ def spring_positions(graph: nx.DiGraph, nodes: list[int]) -> dict[int, tuple[flo
     for u, v in simple.edges:
         simple.edges[u, v]["weight"] = 3.0 if cluster[u] == cluster[v] else 0.5
     k = 1.8 / math.sqrt(len(simple))
-    pos = nx.spring_layout(simple, seed=SEED, weight="weight", k=k, iterations=100)
+    pos = nx.spring_layout(simple, seed=SEED, weight="weight", k=k, iterations=60)
     return {n: (float(p[0]), float(p[1])) for n, p in pos.items()}
 
 

@@ -224,11 +224,12 @@ def network_summary(*, top: int = 20, actor: Actor | None = None) -> NetworkSumm
     perpetrators and repeat victims. A handful of aggregate queries on the stored tables."""
     audit.record("view", "viewed linked networks", object_type="network", actor=actor)
     db.session.commit()
-    bands = {}
-    for label, low, high in SIZE_BANDS:
-        where = LinkedNetwork.size >= low if high is None else LinkedNetwork.size.between(low, high)
-        bands[label] = db.session.scalar(sa.select(sa.func.count()).select_from(LinkedNetwork).where(where))
-    persons = db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(LinkedNetwork.size), 0)))
+    counts = [
+        sa.func.count().filter(LinkedNetwork.size >= low if high is None else LinkedNetwork.size.between(low, high))
+        for _label, low, high in SIZE_BANDS
+    ]
+    *sizes, persons = db.session.execute(sa.select(*counts, sa.func.coalesce(sa.func.sum(LinkedNetwork.size), 0))).one()
+    bands = {label: n for (label, _low, _high), n in zip(SIZE_BANDS, sizes, strict=True)}
     largest = [
         NetworkRow(r.id, r.size, r.suspects, r.victims, r.events, r.harm_days)
         for r in db.session.scalars(
