@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from app import signals
 from app.alerts.models import Alert
+from app.audit.models import AuditEntry
 from app.audit.services import Actor
 from app.base import today
 from app.extensions import db
@@ -344,3 +345,18 @@ def test_the_right_to_know_pages_show_fifty_candidates_a_page(app, client, make_
         second = client.get(path + "?page=2").get_data(as_text=True)
         assert "Showing 51–60 of 60" in second and "S59" in second and "S00" not in second
         assert client.get(path + "?page=nought").status_code == 400
+
+
+def test_the_whole_network_page_checks_its_period_and_is_audited(app, client, make_user, login, register):
+    compute_network_findings()
+    login(make_user("olly", "officer"))
+    assert client.get("/persons/network/of/NOBODY").status_code == 404
+    bad = client.get("/persons/network/of/A?period=forever")
+    assert bad.status_code == 400 and "Choose the period from the list." in bad.get_data(as_text=True)
+    html = client.get("/persons/network/of/A?period=12").get_data(as_text=True)
+    # In the last 12 months A harmed only C (B was 400 days ago): the picture holds A and C.
+    assert 'data-ref="C"' in html and 'data-ref="B"' not in html
+    html = client.get("/persons/network/of/A").get_data(as_text=True)
+    assert 'data-ref="B"' in html and 'data-ref="C"' in html and "Findings computed on" in html
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.object_ref == "A")).all()[-1]
+    assert entry.action == "view" and entry.username == "olly" and "linked network" in entry.summary
