@@ -60,7 +60,7 @@ def build_dataset(app, scale: float, seed: int, today: date) -> dict:
 
     generator = demo._Generator(random.Random(seed), scale, today)
     generator.generate()
-    families = demo_families.generate(seed, scale, today)
+    families = demo_families.generate(seed, scale, today, taken_pnc_ids={p.pnc_id for p in generator.persons})
     persons = generator.persons + families.persons
     events = generator.events + families.events
     ids = {id(p): n for n, p in enumerate(persons, 1)}

@@ -66,7 +66,8 @@ def write_csvs(directory, *, scale: float = 1.0, seed: int = 2022, today: date |
     """Write the four import CSVs into `directory` (created if need be); return the row counts."""
     generator = _Generator(random.Random(seed), scale, today or utc_today())
     generator.generate()
-    families = demo_families.generate(seed, scale, generator.today)  # numbered apart
+    taken = {p.pnc_id for p in generator.persons if p.pnc_id}
+    families = demo_families.generate(seed, scale, generator.today, taken_pnc_ids=taken)  # numbered apart
     persons, events = generator.persons + families.persons, generator.events + families.events
     return write_records(Path(directory), persons, events, generator.orders, generator.levers)
 

@@ -158,8 +158,9 @@ def cluster(seed: int, number: int, today: date) -> Families:
     return out
 
 
-def generate(seed: int, scale: float, today: date) -> Families:
-    """Clusters of linked families, numbered apart from the main dataset; deterministic for a seed."""
+def generate(seed: int, scale: float, today: date, *, taken_pnc_ids: set[str] = frozenset()) -> Families:
+    """Clusters of linked families, numbered apart from the main dataset; deterministic for a seed.
+    A PNC ID already `taken` (by the main dataset) or repeated is left blank: PNC IDs are unique."""
     out = Families()
     for number in range(round(scale * CLUSTERS_PER_SCALE)):
         one = cluster(seed, number, today)
@@ -167,6 +168,12 @@ def generate(seed: int, scale: float, today: date) -> Families:
         out.events += one.events
         out.relationships += one.relationships
     number_families(out)
+    seen = set(taken_pnc_ids)
+    for person in out.persons:
+        if person.pnc_id in seen:
+            person.pnc_id = None
+        elif person.pnc_id:
+            seen.add(person.pnc_id)
     return out
 
 
