@@ -86,6 +86,7 @@ BLUEPRINTS = {
     "imports": ["routes"],
     "api": ["routes", "targets", "breaches", "openapi"],
     "operations": ["routes"],
+    "analysis": ["routes"],
 }
 
 
@@ -101,6 +102,8 @@ def register_blueprints(app: Flask) -> None:
 
 def register_signals() -> None:
     # The parts that answer a lower part's signals (app.signals) connect their receivers here.
+    from app.network import incremental as network
+    from app.network import merge as network_merge
     from app.orders import merge as orders_merge
     from app.ranking import merge as ranking_merge
     from app.ranking import services as ranking
@@ -113,8 +116,9 @@ def register_signals() -> None:
     ranking.connect_signals()
     tasks.connect_signals()
     dash.connect_signals()
+    network.connect_signals()
     # Each part answers for its own rows when persons merge or a record is disposed of.
-    for part in (orders_merge, ranking_merge, tasking_merge, referrals_merge, victims_merge):
+    for part in (orders_merge, ranking_merge, tasking_merge, referrals_merge, victims_merge, network_merge):
         part.connect_signals()
 
 
@@ -179,6 +183,7 @@ NAV_SECTIONS = [
             ("referrals.clare_index", "Clare's Law cases"),
         ],
     ),
+    ("Analysis", [("analysis.problem_profile", "Perpetrator problem profile")]),
     ("Alerts", [("alerts.index", "Alerts")]),
     (
         "Admin",
@@ -213,6 +218,7 @@ def register_commands(app: Flask) -> None:
     from app.auth.cli import users_cli
     from app.demo.cli import demo_data_command
     from app.imports.cli import import_data_command
+    from app.network.cli import network_findings_command
     from app.ranking.cli import rank_command
     from app.scheduler.cli import scheduler_cli
 
@@ -221,3 +227,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo_data_command)
     app.cli.add_command(rank_command)
     app.cli.add_command(scheduler_cli)
+    app.cli.add_command(network_findings_command)

@@ -4,6 +4,7 @@ from app.alerts.models import Alert
 from app.audit.models import AuditEntry
 from app.auth.models import ApiToken, LoginAttempt, Role, Team, User, UserSession
 from app.catalogue import LeverType, OffenceCategory, OrderType
+from app.network import models as network_models  # noqa: F401  (the stored network findings)
 from app.offenders.merge.models import NotDuplicate, PersonMerge
 from app.offenders.models import Address, DAEvent, Lever, Person, PersonAlias, PersonCategory, PersonLink, WarningMarker
 from app.offenders.retention.models import ReviewDecision

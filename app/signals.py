@@ -48,6 +48,16 @@ open_tasks_counted = _signals.signal(
     ids. Tasking answers {person id: number of open tasks} (persons with none left out).""",
 )
 
+network_changed = _signals.signal(
+    "network-changed",
+    doc="""Some persons' links changed: a DA event recorded or corrected (send the persons before and
+    after the change), a relationship recorded, two persons merged (send both ids, the one kept
+    and the one merged away). Sender: the list of person ids; kwargs: `reason` (a few words, for
+    the log). Send it after the change is flushed and before the commit: the network part
+    recomputes only the linked networks of those persons, in the same transaction
+    (app.network.incremental). Its answer is the number of networks rewritten.""",
+)
+
 
 dash_facts_wanted = _signals.signal(
     "dash-facts-wanted",

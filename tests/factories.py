@@ -183,3 +183,11 @@ def make_task(person: Person, *, owner: User | None = None, team=None, **values)
     db.session.add(task)
     db.session.commit()
     return task
+
+
+def compute_network_findings(**values):
+    """Compute and store the network findings now, as the nightly job does (the network pages
+    read what it stores)."""
+    from app.network.findings import compute_findings
+
+    return compute_findings(trigger=values.pop("trigger", "manual"), actor=Actor("test-setup"), **values)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from app.base import today as utc_today
 from app.catalogue import BREACH_OFFENCE_CIVIL, BREACH_OFFENCE_CRIMINAL
+from app.imports import demo_families
 from app.imports.demo_records import DemoEvent, DemoOrder, DemoPerpetrator, DemoPerson, write_records
 from app.imports.demo_vocabulary import (
     CONDITION_GROUP,
@@ -65,7 +66,10 @@ def write_csvs(directory, *, scale: float = 1.0, seed: int = 2022, today: date |
     """Write the four import CSVs into `directory` (created if need be); return the row counts."""
     generator = _Generator(random.Random(seed), scale, today or utc_today())
     generator.generate()
-    return write_records(Path(directory), generator.persons, generator.events, generator.orders, generator.levers)
+    taken = {p.pnc_id for p in generator.persons if p.pnc_id}
+    families = demo_families.generate(seed, scale, generator.today, taken_pnc_ids=taken)  # numbered apart
+    persons, events = generator.persons + families.persons, generator.events + families.events
+    return write_records(Path(directory), persons, events, generator.orders, generator.levers)
 
 
 def _weighted(pairs, column: int = 1):

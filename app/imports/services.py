@@ -30,6 +30,7 @@ from app.catalogue import (
 )
 from app.extensions import db
 from app.imports.parsing import FILE_ORDER, FILES, ParsedFile, RowChecker, RowError, read_csv
+from app.network import findings as network_findings
 from app.offenders.merge import services as merge
 from app.offenders.models import DAEvent, Lever, Person, PersonCategory
 from app.orders.models import Order, OrderCondition, breach_conditions
@@ -298,6 +299,8 @@ def import_files(files: dict[str, bytes], *, actor: Actor, today: date | None = 
         result.errors.append(
             RowError("(database)", 0, "", f"the database refused the import, nothing was written: {exc.orig or exc}")
         )
+    else:
+        network_findings.after_import(actor=actor)  # a failure is recorded and alerted, never raised
     return result
 
 

@@ -1,18 +1,17 @@
-"""The network read from the database: a person's neighbourhood, every event as plain records, and
-the whole-register findings (linked networks, new partners of known perpetrators).
+"""The network read from the database for a picture and for the profile: a person's neighbourhood
+(radius <= 2, node cap) or their whole linked network (as last computed), each with a fixed number
+of set-based queries; the findings about one person from their own events; every event as plain
+records (for the few pages still working on the whole register); and the serial-perpetrator rule
+in SQL (the person list's filter before any ranking exists).
 
-The rules themselves are app.network.graph (pure Python); this module gathers their inputs with a
-fixed number of set-based queries into plain tuples:
-
-- `load_neighbourhood` fetches one person's neighbourhood (radius <= 2, node cap) for the profile
-  picture, ring by ring, and never the whole graph;
-- `load_events` (every event, one query), `load_pairs` (every suspect -> victim pair, one
-  grouped query) and `load_links` fetch whole-graph data for the findings pages.
+The rules themselves are app.network.graph; the stored whole-register findings are read through
+app.network.stored and computed by app.network.findings.
 """
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
@@ -29,30 +28,21 @@ from app.network.graph import (
     ADULT_AGE,
     EGO_CAP,
     EGO_RADIUS,
-    INTIMATE_RELATIONSHIPS,
-    ROLE_BOTH,
-    ROLE_SUSPECT,
-    ROLE_VICTIM,
     SERIAL_MIN_VICTIMS,
     SERIAL_WINDOW_MONTHS,
-    EarlierVictim,
     EventRecord,
     LinkRecord,
     Neighbourhood,
-    NewPartnerCandidate,
     PairEdge,
     PersonInfo,
     RepeatVictim,
     _choose_ring,
     build_graph,
     cutoff,
-    linked_networks,
-    new_partner_candidates,
-    pairs_from_events,
     repeat_victims,
-    role_of,
     serial_perpetrators,
 )
+from app.network.stored import network_of
 from app.offenders.models import DAEvent, Person, PersonLink
 
 # Roles that read the whole register, victims' names included. Anyone else (referral staff) sees
@@ -97,13 +87,17 @@ def _links(session, where) -> list[LinkRecord]:
     ]
 
 
-def load_neighbourhood(session, centre: int, *, radius: int = EGO_RADIUS, cap: int = EGO_CAP) -> Neighbourhood:
+def load_neighbourhood(
+    session, centre: int, *, radius: int = EGO_RADIUS, cap: int = EGO_CAP, since: date | None = None
+) -> Neighbourhood:
     """Fetch the persons within `radius` (<= 2) of `centre`, at most `cap`, ring by ring.
 
     Each ring costs two queries (events grouped by pair, and relationships) limited to the ring
     just kept, so a request never reads more than the neighbourhood. The node choice is the same
     as `ego_network`'s. A fixed number of queries, whatever the size of the neighbourhood.
+    `since` keeps only events on or after that day.
     """
+    recent = DAEvent.occurred_on >= since if since is not None else sa.true()
 
     if not 1 <= radius <= 2:
         raise ValueError("radius must be 1 or 2")
@@ -114,7 +108,7 @@ def load_neighbourhood(session, centre: int, *, radius: int = EGO_RADIUS, cap: i
     left_out: set[int] = set()
     lower_bound = False
     for d in range(1, radius + 1):
-        for p in _pairs(session, sa.or_(DAEvent.suspect_id.in_(ring), DAEvent.victim_id.in_(ring))):
+        for p in _pairs(session, sa.and_(recent, sa.or_(DAEvent.suspect_id.in_(ring), DAEvent.victim_id.in_(ring)))):
             pairs[(p.suspect_id, p.victim_id)] = p
         links.update(_links(session, sa.or_(PersonLink.person_a_id.in_(ring), PersonLink.person_b_id.in_(ring))))
         graph = build_graph(pairs.values(), links)
@@ -129,28 +123,10 @@ def load_neighbourhood(session, centre: int, *, radius: int = EGO_RADIUS, cap: i
     if radius == 2 and ring:
         # Ties between persons of the outer ring: both ends already kept.
         outer = sorted(ring)
-        for p in _pairs(session, sa.and_(DAEvent.suspect_id.in_(outer), DAEvent.victim_id.in_(outer))):
+        for p in _pairs(session, sa.and_(recent, DAEvent.suspect_id.in_(outer), DAEvent.victim_id.in_(outer))):
             pairs[(p.suspect_id, p.victim_id)] = p
         links.update(_links(session, sa.and_(PersonLink.person_a_id.in_(outer), PersonLink.person_b_id.in_(outer))))
-    ids = sorted(kept)
-    persons = {
-        row.id: PersonInfo(row.id, row.ref, row.surname, row.forenames, row.date_of_birth)
-        for row in session.execute(
-            sa.select(Person.id, Person.ref, Person.surname, Person.forenames, Person.date_of_birth).where(
-                Person.id.in_(ids)
-            )
-        )
-    }
-    harm: dict[int, int] = defaultdict(int)
-    for column in (DAEvent.suspect_id, DAEvent.victim_id):
-        query = (
-            sa.select(column, sa.func.coalesce(sa.func.sum(OffenceCategory.harm_days), 0))
-            .join(OffenceCategory, OffenceCategory.code == DAEvent.offence)
-            .where(column.in_(ids))
-            .group_by(column)
-        )
-        for person_id, days in session.execute(query):
-            harm[person_id] += int(days)
+    persons, harm = _persons_and_harm(session, sorted(kept), recent)
     return Neighbourhood(
         centre=centre,
         pairs=[p for p in pairs.values() if p.suspect_id in kept and p.victim_id in kept],
@@ -159,10 +135,73 @@ def load_neighbourhood(session, centre: int, *, radius: int = EGO_RADIUS, cap: i
             key=lambda link: (link.person_a_id, link.person_b_id, link.relationship_type),
         ),
         persons=persons,
-        harm=dict(harm),
+        harm=harm,
         omitted=len(left_out),
         omitted_is_lower_bound=lower_bound,
     )
+
+
+def _persons_and_harm(session, ids: list[int], recent) -> tuple[dict[int, PersonInfo], dict[int, int]]:
+    """The persons drawn, and the harm days of the events each is in (as suspect or victim)."""
+    persons = {
+        row.id: PersonInfo(row.id, row.ref, row.surname, row.forenames, row.date_of_birth)
+        for row in session.execute(
+            sa.select(Person.id, Person.ref, Person.surname, Person.forenames, Person.date_of_birth).where(
+                Person.id.in_(id_list("ids", ids))
+            )
+        )
+    }
+    harm: dict[int, int] = defaultdict(int)
+    for column in (DAEvent.suspect_id, DAEvent.victim_id):
+        query = (
+            sa.select(column, sa.func.coalesce(sa.func.sum(OffenceCategory.harm_days), 0))
+            .join(OffenceCategory, OffenceCategory.code == DAEvent.offence)
+            .where(column.in_(id_list("ids", ids)), recent)
+            .group_by(column)
+        )
+        for person_id, days in session.execute(query):
+            harm[person_id] += int(days)
+    return persons, dict(harm)
+
+
+WHOLE_NETWORK_CAP = 150  # persons; a larger linked network is drawn two steps around the person
+
+
+def load_whole_network(session, centre: int, *, since: date | None = None) -> tuple[Neighbourhood, bool]:
+    """The person's whole linked network as last computed (members as stored, ties read now),
+    with events on or after `since` only; (the records, True). A person in no stored network, or
+    in one larger than WHOLE_NETWORK_CAP, gets their two-step neighbourhood: (records, False)."""
+    stored = network_of(centre)
+    if stored is None or len(stored[1]) > WHOLE_NETWORK_CAP:
+        return load_neighbourhood(session, centre, since=since), False
+    members = id_list("members", stored[1])
+    recent = DAEvent.occurred_on >= since if since is not None else sa.true()
+    pairs = _pairs(session, sa.and_(recent, DAEvent.suspect_id.in_(members), DAEvent.victim_id.in_(members)))
+    links = _links(session, sa.and_(PersonLink.person_a_id.in_(members), PersonLink.person_b_id.in_(members)))
+    persons, harm = _persons_and_harm(session, stored[1], recent)
+    links = sorted(links, key=lambda link: (link.person_a_id, link.person_b_id, link.relationship_type))
+    return Neighbourhood(centre=centre, pairs=pairs, links=links, persons=persons, harm=harm), True
+
+
+def whole_network_picture(
+    person: Person, viewer_roles, *, months: int | None, actor: Actor | None = None, reason: str | None = None
+):
+    """The picture of the person's whole linked network over the last `months` (all when None),
+    audited as a consultation of the person's record, with the stated reason; (picture, since)."""
+    since = cutoff(today(), months) if months else None
+    hood, whole = load_whole_network(db.session, person.id, since=since)
+    audit.record(
+        "view",
+        f"viewed the linked network of {person.ref}",
+        object_type="person",
+        object_ref=person.ref,
+        data={"since": since, "persons": len(hood.persons)},
+        reason=reason,
+        actor=actor,
+    )
+    db.session.commit()
+    mask = not FULL_READERS.intersection(viewer_roles or ())
+    return draw(hood, mask_victims=mask, whole=whole), since
 
 
 def _raw_date(column):
@@ -262,141 +301,30 @@ def network_picture(person: Person, viewer_roles, *, cap: int = EGO_CAP) -> pict
     names, references and links are left out unless the viewer reads the full register."""
     hood = load_neighbourhood(db.session, person.id, radius=EGO_RADIUS, cap=cap)
     mask = not FULL_READERS.intersection(viewer_roles or ())
-    return picture.draw(hood, mask_victims=mask, relationship_labels=RELATIONSHIPS)
+    return draw(hood, mask_victims=mask)
 
 
-@dataclass
-class EarlierVictimRow:
-    person: PersonInfo
-    detail: EarlierVictim
-
-
-@dataclass
-class CandidateRow:
-    candidate: NewPartnerCandidate
-    suspect: PersonInfo
-    new_victim: PersonInfo
-    earlier_victims: list[PersonInfo]
-    earlier: list[EarlierVictimRow] = field(default_factory=list)  # who, and what harm, before the partner came
-    disclosure_tasks: list = field(default_factory=list)  # filled by the Clare's Law part, which owns the page
-
-
-def _person_infos(ids) -> dict[int, PersonInfo]:
-    ids = sorted(set(ids))
-    out = {}
-    for start in range(0, len(ids), 500):
-        rows = db.session.execute(
-            sa.select(Person.id, Person.ref, Person.surname, Person.forenames, Person.date_of_birth).where(
-                Person.id.in_(ids[start : start + 500])
-            )
-        )
-        out.update({r.id: PersonInfo(*r) for r in rows})
-    return out
-
-
-def right_to_know_candidates(
-    *, since: date | None, as_of: date | None = None, actor: Actor | None = None
-) -> list[CandidateRow]:
-    """New partners of known perpetrators, for a supervisor to consider a Right-to-Know disclosure.
-
-    Two queries read the recorded partner relationships and the events of every suspect who has two
-    or more victims or a recorded partner; the finding itself is new_partner_candidates. The
-    consultation is audited (the page names victims).
-    """
-    as_of = as_of or today()
-    audit.record(
-        "view",
-        "viewed Right-to-Know candidates",
-        object_type="right_to_know_candidates",
-        data={"since": since, "as_of": as_of},
-        actor=actor,
+def draw(hood: Neighbourhood, *, mask_victims: bool, whole: bool = False) -> picture.Picture:
+    """The picture of these records, drawn once per process for the same records and viewer: the
+    picture depends on nothing else (the layout is seeded), so a repeated view costs no layout.
+    Every record drawn is part of the key, so a change to any of them draws anew."""
+    key = (
+        hood.centre,
+        tuple(sorted(hood.pairs, key=lambda p: (p.suspect_id, p.victim_id))),
+        tuple(sorted(hood.links, key=lambda link: (link.person_a_id, link.person_b_id, link.relationship_type))),
+        tuple(sorted(hood.persons.items())),
+        tuple(sorted(hood.harm.items())),
+        hood.omitted,
+        hood.omitted_is_lower_bound,
     )
-    db.session.commit()  # first, so that nothing loaded below is expired by it
-    links = load_links(db.session, types=INTIMATE_RELATIONSHIPS)
-    linked = {p for link in links for p in (link.person_a_id, link.person_b_id)}
-    events = load_events(db.session, as_of=as_of, multi_victim_suspects_only=True, also_suspects=linked)
-    found = new_partner_candidates(events, as_of, links=links, since=since)
-    ids = {c.suspect_id for c in found} | {c.new_victim_id for c in found}
-    people = _person_infos(ids | {v for c in found for v in c.earlier_victim_ids})
-    return [
-        CandidateRow(
-            candidate=c,
-            suspect=people[c.suspect_id],
-            new_victim=people[c.new_victim_id],
-            earlier_victims=[people[v] for v in c.earlier_victim_ids],
-            earlier=[EarlierVictimRow(people[v.victim_id], v) for v in c.earlier],
-        )
-        for c in found
-    ]
+    return _drawn(key, mask_victims, whole)
 
 
-@dataclass
-class LinkedNetwork:
-    size: int
-    suspects: int
-    victims: int
-    events: int
-    harm_days: int
-    members: list[PersonInfo]  # the most harmful first, a few only
-
-
-@dataclass
-class NetworkSummary:
-    persons: int
-    networks: int
-    size_bands: dict[str, int]
-    largest: list[LinkedNetwork]
-    serial_count: int
-    repeat_victim_count: int
-
-
-def network_summary(*, top: int = 20, as_of: date | None = None, actor: Actor | None = None) -> NetworkSummary:
-    """Linked networks (connected components) across the whole register, with their sizes, and
-    the counts of serial perpetrators and repeat victims. Computed on request from one query for
-    every event and one for every relationship (about a second at force scale)."""
-    as_of = as_of or today()
-    audit.record("view", "viewed linked networks", object_type="network", data={"as_of": as_of}, actor=actor)
-    db.session.commit()
-    events = load_events(db.session, as_of=as_of)  # one query for every edge
-    graph = build_graph(pairs_from_events(events), load_links(db.session))
-    components = linked_networks(graph)
-    bands = {"2": 0, "3–5": 0, "6–10": 0, "11–50": 0, "over 50": 0}
-    for c in components:
-        n = len(c)
-        key = "2" if n == 2 else "3–5" if n <= 5 else "6–10" if n <= 10 else "11–50" if n <= 50 else "over 50"
-        bands[key] += 1
-    largest = []
-    shown: dict[int, list[int]] = {}
-    for i, comp in enumerate(components[:top]):
-        sub = graph.subgraph(comp)
-        harm_by: dict[int, int] = {}
-        for u, _v, d in sub.edges(data=True):
-            harm_by[u] = harm_by.get(u, 0) + d["harm_days"]
-        shown[i] = sorted(comp, key=lambda n: (-harm_by.get(n, 0), n))[:6]
-        roles = [role_of(sub, n) for n in comp]
-        largest.append(
-            LinkedNetwork(
-                size=len(comp),
-                suspects=sum(r in (ROLE_SUSPECT, ROLE_BOTH) for r in roles),
-                victims=sum(r in (ROLE_VICTIM, ROLE_BOTH) for r in roles),
-                events=sum(d["events"] for _, _, d in sub.edges(data=True)),
-                harm_days=sum(d["harm_days"] for _, _, d in sub.edges(data=True)),
-                members=[],
-            )
-        )
-    infos = _person_infos({n for members in shown.values() for n in members})
-    for i, members in shown.items():
-        largest[i].members = [infos[n] for n in members if n in infos]
-    serial = serial_perpetrators(events, as_of)
-    repeat = repeat_victims(events, as_of)
-    return NetworkSummary(
-        persons=graph.number_of_nodes(),
-        networks=len(components),
-        size_bands=bands,
-        largest=largest,
-        serial_count=len(serial),
-        repeat_victim_count=len(repeat),
-    )
+@functools.lru_cache(maxsize=256)
+def _drawn(key: tuple, mask_victims: bool, whole: bool) -> picture.Picture:
+    centre, pairs, links, persons, harm, omitted, lower_bound = key
+    hood = Neighbourhood(centre, list(pairs), list(links), dict(persons), dict(harm), omitted, lower_bound)
+    return picture.draw(hood, mask_victims=mask_victims, relationship_labels=RELATIONSHIPS, whole=whole)
 
 
 class years_before(FunctionElement):

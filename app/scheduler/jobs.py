@@ -60,6 +60,16 @@ def _victim_contact_before_order_ends(now: datetime) -> str:
     return f"{raise_contact_tasks(local_date(now), actor=ACTOR)} victim-contact task(s) raised"
 
 
+def _network_findings(now: datetime) -> str:
+    from app.network.findings import compute_findings
+
+    run = compute_findings(trigger="nightly", actor=ACTOR)
+    return (
+        f"{run.networks} linked networks, {run.serial} serial perpetrators, {run.repeat_victims} repeat victims, "
+        f"{run.candidates} Right-to-Know candidates in {run.seconds:.1f} s"
+    )
+
+
 @dataclass(frozen=True)
 class JobSpec:
     func: Callable[[datetime], str]
@@ -96,5 +106,8 @@ JOBS: dict[str, JobSpec] = {
         {"hour": 5, "minute": 15},
         "%Y-%m-%d",
         "tasks to contact each victim 7 days before an order protecting them ends",
+    ),
+    "network_findings": JobSpec(
+        _network_findings, {"hour": 2, "minute": 0}, "%Y-%m-%d", "network findings of the whole register"
     ),
 }

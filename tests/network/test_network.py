@@ -361,3 +361,31 @@ def test_every_candidate_of_the_latest_event_rule_is_still_a_candidate():
     found = {(c.suspect_id, c.new_victim_id) for c in new}
     assert all((s, latest[s]) in found for s in old)
     assert any(c.known_from == "relationship" for c in new)
+
+
+def test_picture_is_the_same_whatever_order_the_records_come_in():
+    pairs = [pair(1, n, events=n % 3 + 1, harm=10 * n) for n in range(2, 14)] + [pair(n, n + 20) for n in range(2, 8)]
+    links = [LinkRecord(1, 40, "family"), LinkRecord(40, 41, "partner")]
+    first = picture.draw(_hood(pairs, links), mask_victims=False)
+    shuffled = picture.draw(_hood(list(reversed(pairs)), list(reversed(links))), mask_victims=False)
+    assert shuffled == first
+    assert all(n.lines and all(len(text) <= picture.LINE_CHARS for text, _ in n.lines) for n in first.nodes)
+
+
+def test_picture_labels_never_overlap_and_the_box_holds_them_all():
+    pairs = [pair(1, n) for n in range(2, 40)] + [pair(n, n + 50) for n in range(2, 30)]
+    names = {n: "Grendorro-Masterton-Vale" for n in range(1, 90)}
+    drawn = picture.draw(_hood(pairs, names=names), mask_victims=False)
+    left, top, width, height = (float(v) for v in drawn.view_box.split())
+    boxes = []
+    for n in drawn.nodes:
+        half = max(picture.text_width(text, bold=n.centre) for text, _ in n.lines) / 2
+        tops = [y - picture.LINE_HEIGHT / 2 for _, y in n.lines]
+        bottoms = [y + picture.LINE_HEIGHT / 2 for _, y in n.lines]
+        box = (n.label_x - half, min(tops), n.label_x + half, max(bottoms))
+        assert left <= box[0] and box[2] <= left + width and top <= box[1] and box[3] <= top + height, n.name
+        assert n.shortened and "…" in n.label  # the full name is in the tooltip and the table
+        boxes.append(box)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]

@@ -13,7 +13,7 @@ from app.offenders.models import DAEvent, Lever, Person, PersonAlias, PersonCate
 from app.orders.models import Breach
 from app.ranking.models import ScoreRow, ScoreRun
 from app.tasking.models import Task
-from tests.factories import count, make_event, make_lever, make_order, make_person
+from tests.factories import compute_network_findings, count, make_event, make_lever, make_order, make_person
 
 # ---- helpers ------------------------------------------------------------------------------------
 
@@ -784,6 +784,7 @@ def test_right_to_know_lists_the_new_partner_of_a_known_perpetrator(client, supe
     make_event(loyal, partner, today() - timedelta(days=3))
     db.session.add(Task(task_type="right_to_know", title="Disclose", person_id=kit.id, due_at=utcnow(), version_id=1))
     db.session.commit()
+    compute_network_findings()
     response = client.get("/persons/network/right-to-know")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
@@ -811,6 +812,7 @@ def test_linked_networks_page_counts_networks_and_sizes(client, make_user, login
     make_event(c, b, today() - timedelta(days=5))
     db.session.add(PersonLink(person_a_id=d.id, person_b_id=e.id, relationship_type="family"))
     db.session.commit()
+    compute_network_findings()
     html = client.get("/persons/network/linked").get_data(as_text=True)
     counts = html.split('id="network-counts"', 1)[1].split("</dl>", 1)[0]
     assert '<dd class="col-sm-8">5</dd>' in counts and '<dd class="col-sm-8">2</dd>' in counts

@@ -11,7 +11,7 @@ from app.audit.models import AuditEntry
 from app.base import today
 from app.extensions import db
 from app.offenders.models import Address, PersonLink
-from tests.factories import count, make_clare_case, make_event, make_person
+from tests.factories import compute_network_findings, count, make_clare_case, make_event, make_person
 
 TODAY = today()
 
@@ -124,6 +124,7 @@ def test_a_new_partner_recorded_from_intelligence_is_a_right_to_know_candidate_b
     app, client, login, people
 ):
     make_event(people["perp"], people["ex"], TODAY - timedelta(days=400), "abh", relationship_type="partner")
+    compute_network_findings()  # the nightly job; recording the relationship then updates the findings at once
     login(people["sup"])
     before = client.get("/persons/network/right-to-know?within=all").get_data(as_text=True)
     assert "0 candidates" in before
@@ -151,6 +152,7 @@ def test_a_partner_who_came_after_an_earlier_victim_is_listed_though_the_latest_
     make_event(
         people["perp"], people["ex"], TODAY - timedelta(days=5), "breach_criminal_order", relationship_type="ex_partner"
     )
+    compute_network_findings()  # the pages read the stored findings
     login(people["sup"])
     page = client.get("/persons/network/right-to-know?within=3").get_data(as_text=True)
     table = page.split('id="candidates"', 1)[1]

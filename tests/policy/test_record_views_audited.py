@@ -135,6 +135,7 @@ def _victims_records(victim, perp, t) -> dict:
 PAGES = [
     ("/persons/{person}", "view", "person", "person", True),
     ("/persons/{person}/edit", "view", "person", "person", True),
+    ("/persons/network/of/{person}", "view", "person", "person", True),
     ("/persons/{person}/events/{event}/edit", "view", "da_event", "event", True),
     ("/referrals/persons/{person}", "view", "person", "person", True),
     ("/orders/{order}", "view", "order", "order", True),

@@ -17,7 +17,7 @@ from app.offenders.models import Address, PersonLink
 from app.ranking.services import run_ranking
 from app.referrals.programmes.models import SCREENING_ITEMS, ProgrammeReferral
 from tests.browser import serious_accessibility_violations, sign_in
-from tests.factories import make_event, make_lever, make_person, make_referral
+from tests.factories import compute_network_findings, make_event, make_lever, make_person, make_referral
 
 pytestmark = pytest.mark.browser
 
@@ -43,6 +43,7 @@ def dataset(app, make_user):
     make_event(other, v1, t - timedelta(days=90))
     make_event(other, v2, t - timedelta(days=60))
     run_ranking(t, "manual", actor=Actor("test"))
+    compute_network_findings()  # the Right to Know candidates are the stored network findings
     referral = make_referral(perp, "referred", programme="drive")
     make_user("rhian", "referral")
     return {"referral": referral, "perp": perp}

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.referrals.clares_law import services as clares_law
 from app.referrals.clares_law.models import ClareCase
 from app.scheduler import services as scheduler
-from tests.factories import count, make_clare_case, make_event, make_person
+from tests.factories import compute_network_findings, count, make_clare_case, make_event, make_person
 
 
 @pytest.fixture
@@ -335,6 +335,7 @@ def test_a_right_to_know_case_is_raised_from_the_new_partner_candidates(client, 
     )
     make_event(subject, earlier, t - timedelta(days=400))
     make_event(subject, new, t - timedelta(days=20))
+    compute_network_findings()
     page = client.get("/referrals/clares-law/right-to-know").get_data(as_text=True)
     assert "1 candidate" in page and "KNOWNPERP" in page and "NEWPARTNER" in page
     response = client.post(

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import signals
 from app.audit import services as audit
 from app.audit.services import Actor
 from app.base import EditConflict, ValidationFailed, assign_ref, placeholder_ref, today
@@ -142,6 +143,8 @@ def create_event(values: dict, *, actor: Actor | None = None) -> DAEvent:
         if not values.get("ref"):
             assign_ref(event, EVENT_REF_PREFIX)
         _add_categories((suspect, "suspect"), (victim, "victim"))
+        db.session.flush()
+        signals.network_changed.send([suspect.id, victim.id], reason=f"event {event.ref} recorded")
         audit.record(
             "create",
             f"recorded DA event {event.ref}",
@@ -166,6 +169,7 @@ def update_event(event: DAEvent, values: dict, *, expected_version: int, actor: 
     if errors:
         raise ValidationFailed(errors)
     before = event_snapshot(event, event.suspect.ref, event.victim.ref)
+    persons_before = [event.suspect_id, event.victim_id]
     event.suspect_id, event.victim_id = suspect.id, victim.id
     for name in EVENT_EDITABLE:
         if name not in ("suspect_ref", "victim_ref"):
@@ -180,6 +184,8 @@ def update_event(event: DAEvent, values: dict, *, expected_version: int, actor: 
         "update", f"changed DA event {event.ref}", object_type="da_event", object_ref=event.ref, data=diff, actor=actor
     )
     try:
+        db.session.flush()  # a stale version fails here, before the network is recomputed
+        signals.network_changed.send([*persons_before, suspect.id, victim.id], reason=f"event {event.ref} changed")
         db.session.commit()
     except StaleDataError as exc:
         db.session.rollback()
@@ -242,6 +248,8 @@ def number_breach_event(event: DAEvent) -> None:
     """Give a flushed breach event its Achilles reference, and its persons their categories."""
     assign_ref(event, EVENT_REF_PREFIX)
     _add_categories((event.suspect, "suspect"), (event.victim, "victim"))
+    db.session.flush()
+    signals.network_changed.send([event.suspect_id, event.victim_id], reason=f"breach event {event.ref}")
 
 
 def set_breach_event_outcome(event: DAEvent, outcome: str) -> None:

@@ -280,6 +280,7 @@ def undo_merge(merge: PersonMerge, *, actor: Actor) -> None:
     for receiver in list(signals.persons_unmerged.receivers_for(merge)):
         receiver(merge, from_id=source.id, into_id=target.id, moved=moved.get(_part_of(receiver)), actor=actor)
     _move_back_register_rows(source, target, moved.get("offenders") or {})
+    signals.network_changed.send([target.id, source.id], reason="merge undone")  # the rows are back
     merge.undone_at, merge.undone_by_name = utcnow(), actor.username
     for ref in (merge.from_ref, merge.into_ref):
         audit.record(

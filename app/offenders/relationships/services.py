@@ -3,7 +3,9 @@ came from and its grading, and an optional shared address for both. Every change
 
 A relationship is the same whichever person it is recorded from: partner A-B and partner B-A are
 one relationship. A new partner recorded from intelligence (before any event between the two)
-makes the perpetrator's new partner a Right-to-Know candidate (app.network.graph).
+makes the perpetrator's new partner a Right-to-Know candidate (app.network.graph). Recording or
+correcting one announces `signals.network_changed` for both persons, so their stored network
+findings are recomputed in the same transaction.
 """
 
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import signals
 from app.audit import services as audit
 from app.audit.services import Actor
 from app.base import EditConflict, ValidationFailed, today
@@ -141,6 +144,8 @@ def record_relationship(person: Person, values: RelationshipInput, *, actor: Act
     db.session.add(link)
     db.session.flush()
     shared = _share_address(person, other, address, _clean(values.shared_postcode), values.since)
+    db.session.flush()
+    signals.network_changed.send([person.id, other.id], reason="relationship recorded")
     audit.record(
         "create",
         f"recorded {RELATIONSHIPS[values.relationship_type].lower()} relationship {person.ref} - {other.ref}",
@@ -191,6 +196,8 @@ def update_relationship(
         actor=actor,
     )
     try:
+        db.session.flush()
+        signals.network_changed.send([link.person_a_id, link.person_b_id], reason="relationship corrected")
         db.session.commit()
     except StaleDataError as exc:
         db.session.rollback()

@@ -100,7 +100,10 @@ def clare_candidates():
         ), 400
     months = SINCE_CHOICES[within]
     since = network.cutoff(local_today(), months) if months else None
-    rows = clare.right_to_know_candidates(since=since, actor=actor())
+    page = page_number()
+    if page is None:
+        abort(400)
+    rows = clare.right_to_know_candidates(since=since, actor=actor(), page=page)
     return render_template(
         "referrals/clare_candidates.html",
         rows=rows,
@@ -121,7 +124,10 @@ def right_to_know():
         ), 400
     months = SINCE_CHOICES[within]
     since = network.cutoff(local_today(), months) if months else None
-    rows = clare.right_to_know_candidates(since=since, actor=None)
+    page = page_number()
+    if page is None:
+        abort(400)
+    rows = clare.right_to_know_candidates(since=since, actor=None, page=page)
     return render_template(
         "referrals/right_to_know.html",
         rows=rows,

@@ -29,7 +29,7 @@ from app.audit.services import Actor
 from app.base import EditConflict, ValidationFailed, assign_ref, local_today, placeholder_ref
 from app.catalogue import OffenceCategory, labels
 from app.extensions import db
-from app.network import services as network
+from app.network import stored as network
 from app.offenders.models import Person, PersonLink
 from app.referrals.checks import check_date, check_length, clean
 from app.referrals.clares_law.models import (
@@ -506,12 +506,12 @@ class CandidateWithCase:
     links: list[PersonLink] = field(default_factory=list)  # the recorded relationships between the two
 
 
-def right_to_know_candidates(*, since: date | None, actor: Actor | None) -> list[CandidateWithCase]:
-    """The network's new-partner candidates (app.network.services, audited there), each with the
-    open Clare's Law case about that subject and new partner, if there is one, the recorded
+def right_to_know_candidates(*, since: date | None, actor: Actor | None, page: int = 1) -> network.CandidateList:
+    """One page of the network's new-partner candidates (app.network.stored, audited there), each
+    with the open Clare's Law case about that subject and new partner, if there is one, the recorded
     relationships between the two (where the knowledge came from and its grading) and the
     Right-to-Know disclosure tasks already set for the subject."""
-    rows = network.right_to_know_candidates(since=since, actor=actor)
+    rows = network.right_to_know_candidates(since=since, actor=actor, page=page)
     subjects = sorted({r.suspect.id for r in rows})
     pairs = {frozenset((r.suspect.id, r.new_victim.id)) for r in rows}
     cases: dict[tuple[int, int | None], ClareCase] = {}
@@ -533,7 +533,7 @@ def right_to_know_candidates(*, since: date | None, actor: Actor | None) -> list
     tasks = disclosure_tasks(subjects)
     for row in rows:
         row.disclosure_tasks = tasks.get(row.suspect.id, [])
-    return [
+    found = [
         CandidateWithCase(
             r,
             cases.get((r.suspect.id, r.new_victim.id)),
@@ -541,6 +541,7 @@ def right_to_know_candidates(*, since: date | None, actor: Actor | None) -> list
         )
         for r in rows
     ]
+    return network.CandidateList(found, rows.total, rows.page, rows.per_page)
 
 
 def offence_labels() -> dict[str, str]:
