@@ -28,6 +28,7 @@ Targets (issue 14): force scale, pages <= 150 ms p95 and the computation <= 10 s
 
 import argparse
 import json
+import logging
 import os
 import random
 import resource
@@ -257,7 +258,7 @@ def time_pages(url: str, options: dict, instance: Path, pages: dict[str, str], r
             "SQLALCHEMY_DATABASE_URI": url,
             "SQLALCHEMY_ENGINE_OPTIONS": options,
             "WTF_CSRF_ENABLED": False,
-            "LOG_LEVEL": "WARNING",  # one line per request would drown the report
+            "LOG_LEVEL": logging.WARNING,  # one line per request would drown the report
         }
     )
     with app.app_context():
