@@ -59,7 +59,7 @@ BLUEPRINTS = {
     "main": ["routes"],
     "auth": ["routes"],
     "audit": ["routes"],
-    "offenders": ["persons.routes", "events.routes", "levers.routes"],
+    "offenders": ["persons.routes", "events.routes", "levers.routes", "custody.routes"],
     "network": ["routes"],
     "profile": ["routes"],
     "orders": ["routes"],
@@ -171,6 +171,7 @@ def register_commands(app: Flask) -> None:
     from app.auth.cli import users_cli
     from app.demo.cli import demo_data_command
     from app.imports.cli import import_data_command
+    from app.ranking.backtest.cli import backtest_command
     from app.ranking.cli import rank_command
     from app.scheduler.cli import scheduler_cli
 
@@ -178,4 +179,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(import_data_command)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(rank_command)
+    app.cli.add_command(backtest_command)
     app.cli.add_command(scheduler_cli)
