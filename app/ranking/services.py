@@ -322,6 +322,21 @@ def current_top(size: int) -> list[tuple[int, int]]:
     return current.top(size)
 
 
+def top_positions(run: ScoreRun, size: int) -> list[tuple[int, int]]:
+    """[(person id, position)] of the top `size` of a full run: for the run the current list is
+    built on, the current list itself (with every re-score since); for an older run, its places."""
+    base = runs.list_run()
+    if base is not None and run.id == base.id:
+        return current.top(size)
+    return list(
+        db.session.execute(
+            sa.select(ScoreRow.person_id, ScoreRow.position)
+            .where(ScoreRow.run_id == run.id, ScoreRow.position.is_not(None), ScoreRow.position <= size)
+            .order_by(ScoreRow.position)
+        ).tuples()
+    )
+
+
 def recent_scores(person: Person, limit: int = 12) -> list[tuple[ScoreRow, ScoreRun]]:
     """The person's latest stored scores, newest ranking first."""
     rows = db.session.execute(
