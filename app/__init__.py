@@ -63,7 +63,7 @@ BLUEPRINTS = {
     "network": ["routes"],
     "profile": ["routes"],
     "orders": ["routes"],
-    "ranking": ["targets.routes", "model_versions.routes"],
+    "ranking": ["targets.routes", "model_versions.routes", "backtest.routes"],
     "tasking": ["tasks.routes", "board.routes", "meetings.routes", "outcomes.routes"],
     "referrals": ["programmes.routes", "forums.routes", "clares_law.routes"],
     "alerts": ["routes"],
@@ -143,6 +143,7 @@ NAV_SECTIONS = [
         [
             ("imports.upload", "Import"),
             ("ranking.model_versions", "Scoring model"),
+            ("ranking.backtest", "Backtest"),
             ("auth.users", "Users"),
             ("audit.index", "Audit log"),
         ],

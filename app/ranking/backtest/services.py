@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from app.audit import services as audit
 from app.extensions import db
 from app.offenders.models import DAEvent
 from app.ranking import facts, scoring, services
@@ -220,3 +221,53 @@ def quarter_ends(before: date, count: int = 4) -> list[date]:
             ends.append(end)
         quarter -= 1
     return sorted(ends)
+
+
+def parse_dates(text) -> list[date]:
+    """One to four as-of dates, separated by commas or spaces, each a past day (YYYY-MM-DD)."""
+    parts = [part for part in str(text or "").replace(",", " ").split() if part]
+    if not parts:
+        raise services.BadInput("as_of", "Give at least one as-of date, for example 2025-09-30.")
+    if len(parts) > MAX_DATES:
+        raise services.BadInput("as_of", f"Give at most {MAX_DATES} as-of dates at once.")
+    return sorted({services.parse_as_of(part) for part in parts})
+
+
+MAX_DATES = 4
+
+
+@dataclass
+class BacktestView:
+    """The backtests of some model versions as of some days, for the page (and the draft preview)."""
+
+    horizon_days: int
+    tops: tuple[int, ...]
+    by_date: list[tuple[date, list[Backtest]]] = field(default_factory=list)
+
+
+def backtest_view(
+    dates: list[date], *, horizon_days: int, models: list[ScoringModel], tops=DEFAULT_TOP, actor, extra=None
+) -> BacktestView:
+    """Every model's backtest as of every day (and `extra(as_of)` -> Backtest, a draft's), audited.
+    Counts and shares only: nobody is named."""
+    view = BacktestView(horizon_days=horizon_days, tops=tops)
+    for as_of in dates:
+        results = [run_backtest(as_of, horizon_days=horizon_days, model=model, tops=tops) for model in models]
+        if extra is not None:
+            results.append(extra(as_of))
+        view.by_date.append((as_of, results))
+    audit.record(
+        "view",
+        f"ran the backtest as of {', '.join(d.isoformat() for d in dates)} (horizon {horizon_days} days; model "
+        f"version(s) {', '.join(str(m.version) for m in models)}{' and a draft' if extra else ''})",
+        object_type="backtest",
+        data={
+            "as_of": [d.isoformat() for d in dates],
+            "horizon_days": horizon_days,
+            "models": [m.version for m in models],
+            "draft": extra is not None,
+        },
+        actor=actor,
+    )
+    db.session.commit()
+    return view
