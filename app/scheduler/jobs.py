@@ -46,6 +46,13 @@ def _clare_overdue_alerts(now: datetime) -> str:
     return f"{raise_clare_overdue_alerts(now.date(), actor=ACTOR)} Clare's Law overdue alert(s)"
 
 
+def _pre_release_tasks(now: datetime) -> str:
+    from app.base import local_date
+    from app.ranking.releases import raise_pre_release_tasks
+
+    return f"{raise_pre_release_tasks(local_date(now), actor=ACTOR)} pre-release task(s)"
+
+
 @dataclass(frozen=True)
 class JobSpec:
     func: Callable[[datetime], str]
@@ -70,5 +77,11 @@ JOBS: dict[str, JobSpec] = {
     ),
     "clare_overdue_alerts": JobSpec(
         _clare_overdue_alerts, {"hour": 6, "minute": 0}, "%Y-%m-%d", "alerts for Clare's Law cases past 28 days"
+    ),
+    "pre_release_tasks": JobSpec(
+        _pre_release_tasks,
+        {"hour": 5, "minute": 30},
+        "%Y-%m-%d",
+        "pre-release tasks 14 days before an expected release from custody",
     ),
 }
