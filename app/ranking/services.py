@@ -197,8 +197,8 @@ def view_targets(
     every re-score since), read, not worked out again. With either, or before any full ranking,
     it is worked out now and not stored.
     """
-    if as_of is None and (model is None or model.is_current) and runs.list_run() is not None:
-        base = runs.list_run()
+    base = runs.list_run() if as_of is None and (model is None or model.is_current) else None
+    if base is not None:
         shown, total = current.list_objects(limit), current.count()
         what = f"the current list (score run {base.id} as of {base.as_of.isoformat()} and re-scores since)"
         day = base.as_of
