@@ -139,9 +139,9 @@ class _Generator(OrdersAndLevers):
         self.add_counter_allegations()
         demo_custody.add_custody(self)
         demo_custody.add_due_releases(self)
-        demo_custody.add_worked_examples(self)
         self.add_orders()
         self.add_levers()
+        demo_custody.add_worked_examples(self)
         for contribute in contributors:
             contribute(self)
         self.settle_persons()
@@ -266,7 +266,7 @@ class _Generator(OrdersAndLevers):
         start = rng.randint(0, OLDEST_DAYS)  # days ago the first reported event happened
         if tier == "once":
             return [self.ago(start)]
-        span = rng.randint(30, 450) if tier == "power" else int(rng.triangular(20, 900, 120))
+        span = rng.randint(30, 365) if tier == "power" else int(rng.triangular(20, 900, 120))
         end = start - span  # the last event, in days ago: below 0 is after today
         # Escalation: events bunch towards the most recent end of the career.
         power = 2.2 if escalating else 1.0

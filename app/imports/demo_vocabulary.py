@@ -63,12 +63,12 @@ OFFENCE_MIX = (
     ("sexual_assault", 0.2, 0.2, 4),
     ("arson", 0.05, 0.05, 1),
     ("threats_to_kill", 0.5, 0.5, 7),
-    ("abh", 1.0, 1.0, 12),
+    ("abh", 0.8, 0.8, 12),
     ("strangulation", 0.25, 0.3, 9),
     ("stalking_fear_of_violence", 0.2, 0.25, 4),
     ("false_imprisonment", 0.03, 0.03, 3),
     ("gbh", 0.1, 0.05, 8),
-    ("rape", 0.1, 0.05, 14),
+    ("rape", 0.1, 0.05, 16),
 )
 
 
