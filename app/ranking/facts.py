@@ -85,12 +85,15 @@ class _Facts:
         self.custody: dict[int, list] = {}
         self.older: dict[int, list] = {}  # events before the horizon of persons with custody (v2)
         self.young: dict = {}
+        self.young_born_after = date.min
         self.refs: dict[int, str] = {}
 
     def _only(self, column):
         return column.in_(id_list("persons", self.person_ids)) if self.person_ids is not None else sa.true()
 
-    def load(self) -> None:
+    def load(self, *, refs: bool = True) -> None:
+        """Levers, orders, custody and young victims (v2); and, unless the caller reads them with
+        the events, every reference of a person with an event in the horizon."""
         session, as_of = db.session, self.as_of
         for pid, lever, active, noted_on in session.execute(
             sa.select(Lever.person_id, Lever.lever, Lever.active, Lever.noted_on)
@@ -106,7 +109,8 @@ class _Facts:
             self.orders.setdefault(pid, []).append(scoring.OrderSpan(starts_on, ends_on, revoked_on))
         if self.rules == 2:
             self._load_custody()
-        self._load_refs()
+        if refs:
+            self._load_refs()
 
     def _load_custody(self) -> None:
         session, as_of = db.session, self.as_of
@@ -142,6 +146,7 @@ class _Facts:
         can fail v2's age rule (everyone else is counted, as is anyone with no date of birth)."""
         age = self.params.get("victim_min_age", rules_v2.ADULT_AGE)
         born_after = rules_v2.birthday(earliest, -age) if earliest.year > age else date.min
+        self.young_born_after = born_after
         query = sa.select(Person.id, Person.date_of_birth).where(Person.date_of_birth > born_after)
         if self.person_ids is not None:
             query = query.where(
@@ -150,6 +155,11 @@ class _Facts:
                 )
             )
         self.young = rules_v2.young_victims(dict(db.session.execute(query).all()), age)
+
+    def load_refs(self, person_ids) -> None:
+        """The references of some persons (those the database's tally left to be scored here)."""
+        query = sa.select(Person.id, Person.ref).where(Person.id.in_(id_list("refs", person_ids)))
+        self.refs.update(db.session.execute(query).all())
 
     def _load_refs(self) -> None:
         query = sa.select(Person.id, Person.ref)
@@ -171,9 +181,35 @@ class _Facts:
 
 
 @contextmanager
-def _event_stream(since: date, as_of: date, person_ids: list[int] | None):
-    """An iterator of the rows (suspect id, day number, victim id, offence, DASH, outcome) of the
-    events from `since` to T, by suspect and then by day, as the driver gives them."""
+def _driver_rows(query, name: str):
+    """An iterator of a query's rows as the driver gives them (the ORM's result would hold rows
+    back in its buffer, and its per-row work was most of a ranking's time): on PostgreSQL from a
+    named, server-side cursor, so that the rows come in batches rather than all at once."""
+    connection = db.session.connection()
+    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
+    if compiled.positiontup is not None:
+        parameters = tuple(compiled.params[key] for key in compiled.positiontup)
+    else:
+        parameters = compiled.params
+    driver = connection.connection.dbapi_connection
+    postgresql = connection.dialect.name == "postgresql"
+    if postgresql:
+        # Every row will be read: plan for the whole result, not the first rows (a server-side
+        # cursor's default), so PostgreSQL scans and sorts rather than walking an index; and give
+        # the sort room in memory. Both for this transaction only.
+        connection.exec_driver_sql("SET LOCAL cursor_tuple_fraction = 1.0")
+        connection.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+    cursor = driver.cursor(name=name) if postgresql else driver.cursor()
+    try:
+        cursor.execute(str(compiled), parameters)
+        yield chain.from_iterable(iter(lambda: cursor.fetchmany(STREAM_BATCH), []))
+    finally:
+        cursor.close()
+
+
+def _event_stream(since: date, as_of: date, person_ids):
+    """The rows (suspect id, day number, victim id, offence, DASH, outcome) of the events from
+    `since` to T, by suspect and then by day."""
     query = (
         sa.select(
             DAEvent.suspect_id,
@@ -188,22 +224,84 @@ def _event_stream(since: date, as_of: date, person_ids: list[int] | None):
     )
     if person_ids is not None:
         query = query.where(DAEvent.suspect_id.in_(id_list("persons", person_ids)))
-    connection = db.session.connection()
-    compiled = query.compile(dialect=connection.dialect, compile_kwargs={"render_postcompile": True})
-    if compiled.positiontup is not None:
-        parameters = tuple(compiled.params[name] for name in compiled.positiontup)
-    else:
-        parameters = compiled.params
-    driver = connection.connection.dbapi_connection
-    # The driver's own cursor (the ORM's result would hold rows back in its buffer): on PostgreSQL a
-    # named, server-side one, so the rows come in batches rather than all at once.
-    postgresql = connection.dialect.name == "postgresql"
-    cursor = driver.cursor(name="ranking_events") if postgresql else driver.cursor()
-    try:
-        cursor.execute(str(compiled), parameters)
-        yield chain.from_iterable(iter(lambda: cursor.fetchmany(STREAM_BATCH), []))
-    finally:
-        cursor.close()
+    return _driver_rows(query, "ranking_events")
+
+
+DAY_NUMBERS = 4_000_000  # more than any day number (31 Dec 9999 is 3,652,059): victim * this + day is unique
+
+
+def _tally_query(since: date, as_of: date, c: rules_v2.Compiled, young_born_after: date | None):
+    """Per suspect, what v2's rules count, worked out by the database in one pass over the events
+    from `since` to T (the columns of rules_v2.Tally): right for everyone whose events are all in
+    the window and who spent no day in custody and harmed no victim who may have been under 16; the
+    caller scores the others. An incident (one victim, one day) is counted as the distinct number
+    victim * 4,000,000 + day, so that one GROUP BY does it on both engines."""
+    occurred = DAEvent.occurred_on
+    day = day_number(occurred)
+    incident = sa.cast(DAEvent.victim_id, sa.BigInteger) * DAY_NUMBERS + day
+    harm = sa.case(*((DAEvent.offence == code, days) for code, days in c.harm_days.items() if days), else_=0)
+    breach = DAEvent.offence.in_(scoring.BREACH_OFFENCES)
+    not_actioned = sa.or_(DAEvent.outcome.is_(None), DAEvent.outcome.not_in(sorted(c.actioned)))
+    recent = as_of - timedelta(days=c.escalating_days)
+
+    def flag(condition):
+        return sa.func.max(sa.case((condition, 1), else_=0))
+
+    if young_born_after is None:
+        young = sa.literal(0)
+    else:  # a victim who may have been under 16 on some event: the caller scores that person itself
+        young = flag(DAEvent.victim_id.in_(sa.select(Person.id).where(Person.date_of_birth > young_born_after)))
+    tally = (
+        sa.select(
+            DAEvent.suspect_id.label("suspect_id"),
+            sa.func.count(),
+            sa.func.max(day),
+            sa.cast(sa.func.sum(harm), sa.BigInteger),
+            sa.func.count(sa.distinct(incident)),
+            sa.func.count(sa.distinct(DAEvent.victim_id)),
+            sa.func.count(sa.distinct(sa.case((occurred >= recent, incident)))),
+            flag(DAEvent.dash_risk == scoring.HIGH_RISK),
+            flag(sa.and_(breach, occurred >= as_of - timedelta(days=c.recent_breach_days))),
+            flag(sa.and_(breach, occurred >= as_of - timedelta(days=c.breach_unactioned_days), not_actioned)),
+            young.label("young"),
+        )
+        .where(occurred.between(since, as_of))
+        .group_by(DAEvent.suspect_id)
+        .subquery("tally")
+    )
+    return sa.select(*tally.c, Person.ref).join(Person, Person.id == tally.c.suspect_id)
+
+
+def _tallied_scores(facts: "_Facts", compiled: rules_v2.Compiled) -> list[scoring.Score]:
+    """A full v2 ranking with the counting done by the database for most persons; those it cannot
+    count (custody, a victim who may have been under 16) are then scored from their events."""
+    exact = set(facts.custody)
+    levers, orders, none = facts.levers, facts.orders, ()
+    found, today = [], compiled.today
+    tally, finish = rules_v2.Tally, rules_v2.score_tally
+    query = _tally_query(facts.since, facts.as_of, compiled, facts.young_born_after if facts.young else None)
+    with _driver_rows(query, "ranking_tally") as rows:
+        for pid, events, latest, harm, incidents, victims, recent, high, breach, unactioned, young, ref in rows:
+            if young or pid in exact:
+                exact.add(pid)
+                continue
+            counted = tally(
+                events, latest, today - latest, harm, incidents, victims, recent, bool(high), bool(breach),
+                bool(unactioned),
+            )  # fmt: skip
+            score = finish(ref, pid, counted, compiled, levers=levers.get(pid, none), orders=orders.get(pid, none))
+            if score is not None:
+                found.append(score)
+    if exact:
+        facts.load_refs(sorted(exact))
+        found.extend(_streamed_scores(facts, sorted(exact)))
+    return found
+
+
+def tally_applies(compiled: rules_v2.Compiled | None, person_ids, since: date, as_of: date) -> bool:
+    """Whether the database counts for a full v2 ranking: when every event it reads is in the window
+    (the default: the loading horizon is the window itself, the flags' periods being shorter)."""
+    return compiled is not None and person_ids is None and (as_of - since).days == compiled.window_days
 
 
 def scores(as_of: date, params: dict, rules: int, person_ids: list[int] | None = None) -> list[scoring.Score]:
@@ -217,20 +315,31 @@ def scores(as_of: date, params: dict, rules: int, person_ids: list[int] | None =
     since = horizon_start(as_of, params, rules)
     with cyclic_gc_paused():
         facts = _Facts(as_of, params, rules, since, person_ids)
-        facts.load()
-        score = _scorer(facts)
-        found = []
-        seen = set()
-        with _event_stream(since, as_of, person_ids) as rows:
-            for pid, events in groupby(rows, key=itemgetter(0)):
-                seen.add(pid)
-                result = score(pid, facts.older.get(pid, ()), list(events))
-                if result is not None:
-                    found.append(result)
-        for pid, older in facts.older.items():
-            if pid not in seen and (result := score(pid, older, ())) is not None:
-                found.append(result)
+        compiled = rules_v2.compile_params(params, as_of) if rules == 2 else None
+        if tally_applies(compiled, person_ids, since, as_of):
+            facts.load(refs=False)
+            found = _tallied_scores(facts, compiled)
+        else:
+            facts.load()
+            found = _streamed_scores(facts, person_ids)
         found.sort(key=scoring.Score.sort_key)
+    return found
+
+
+def _streamed_scores(facts: "_Facts", person_ids) -> list[scoring.Score]:
+    """Scores from every event of the persons (everyone when None), read in order and scored in Python."""
+    score = _scorer(facts)
+    found, seen = [], set()
+    with _event_stream(facts.since, facts.as_of, person_ids) as rows:
+        for pid, events in groupby(rows, key=itemgetter(0)):
+            seen.add(pid)
+            result = score(pid, facts.older.get(pid, ()), list(events))
+            if result is not None:
+                found.append(result)
+    wanted = set(person_ids) if person_ids is not None else None
+    for pid, older in facts.older.items():
+        if pid not in seen and (wanted is None or pid in wanted) and (result := score(pid, older, ())) is not None:
+            found.append(result)
     return found
 
 

@@ -183,7 +183,7 @@ def _gravity(bands, value: int) -> int:
 
 
 @dataclass(slots=True)
-class _Tally:
+class Tally:
     """What the rules count in one person's events as of T."""
 
     events: int = 0  # in the window
@@ -198,7 +198,7 @@ class _Tally:
     unactioned: bool = False
 
 
-def _breaches(c: Compiled, rows, tally: _Tally) -> None:
+def _breaches(c: Compiled, rows, tally: Tally) -> None:
     """recent_breach and breach_unactioned: on calendar days, whatever the custody."""
     today = c.today
     for _, day, _, offence, _, outcome in rows:
@@ -209,12 +209,12 @@ def _breaches(c: Compiled, rows, tally: _Tally) -> None:
                 tally.unactioned = True
 
 
-def _tally_all_in_window(c: Compiled, rows, young: Mapping) -> _Tally:
+def _tally_all_in_window(c: Compiled, rows, young: Mapping) -> Tally:
     """The tally when every event is in the window and no day was spent in custody (street days
     are calendar days): most persons, counted with set and sequence operations only."""
     if len(rows) == 1:  # three perpetrators in four are reported once
         _, day, victim, offence, dash_risk, _ = rows[0]
-        tally = _Tally(
+        tally = Tally(
             1,
             day,
             c.today - day,
@@ -229,7 +229,7 @@ def _tally_all_in_window(c: Compiled, rows, young: Mapping) -> _Tally:
         return tally
     _, days, victims, offences, dash_risks, _ = zip(*rows, strict=True)
     latest = days[-1]
-    tally = _Tally(events=len(days), latest=latest, latest_street=c.today - latest)
+    tally = Tally(events=len(days), latest=latest, latest_street=c.today - latest)
     tally.harm = sum(map(c.harm_lookup.__getitem__, offences))
     incidents = set(zip(victims, days, strict=True))
     tally.incidents = len(incidents)
@@ -247,10 +247,10 @@ def _tally_all_in_window(c: Compiled, rows, young: Mapping) -> _Tally:
     return tally
 
 
-def _tally(c: Compiled, rows, spans, young: Mapping) -> _Tally:
+def _tally(c: Compiled, rows, spans, young: Mapping) -> Tally:
     """The tally in general: events after T, outside the window, or aged by days in custody."""
     today, window = c.today, c.window_days
-    tally = _Tally()
+    tally = Tally()
     incidents, victims, recent = set(), set(), set()
     harm_of = c.harm_days
     for _, day, victim, offence, dash_risk, _ in rows:
@@ -302,9 +302,14 @@ def score_events(
         tally = _tally_all_in_window(c, rows, young)
     else:
         tally = _tally(c, rows, spans, young)
+    return score_tally(ref, person_id, tally, c, levers=levers, orders=orders, custody=custody)
+
+
+def score_tally(ref: str, person_id, tally: Tally, c: Compiled, *, levers=(), orders=(), custody=()) -> Score | None:
+    """The score from what the rules counted in a person's events: the bands, the levers and the
+    flags. (The loader counts in the database for most persons, and here for the rest.)"""
     if not tally.events:
         return None
-
     r = _first_within(c.recency, tally.latest_street)
     f = _highest_reached(c.frequency, tally.incidents)
     g = _gravity(c.gravity, tally.harm)
