@@ -12,6 +12,7 @@ autoflush would (a breach just logged is counted).
 import gc
 from contextlib import contextmanager
 from datetime import date, timedelta
+from functools import cache
 from itertools import chain, groupby
 from operator import itemgetter
 
@@ -88,24 +89,16 @@ class _Facts:
         self.young_born_after = date.min
         self.refs: dict[int, str] = {}
 
-    def _only(self, column):
-        return column.in_(id_list("persons", self.person_ids)) if self.person_ids is not None else sa.true()
+    def _rows(self, name: str, **values):
+        parameters = {"as_of": self.as_of, "since": self.since, "ids": self.person_ids or [], **values}
+        return db.session.connection().execute(_queries(self.person_ids is not None)[name], parameters)
 
     def load(self, *, refs: bool = True) -> None:
         """Levers, orders, custody and young victims (v2); and, unless the caller reads them with
         the events, every reference of a person with an event in the horizon."""
-        session, as_of = db.session, self.as_of
-        for pid, lever, active, noted_on in session.execute(
-            sa.select(Lever.person_id, Lever.lever, Lever.active, Lever.noted_on)
-            .where(Lever.noted_on <= as_of, self._only(Lever.person_id))
-            .order_by(Lever.noted_on, Lever.id)
-        ):
+        for pid, lever, active, noted_on in self._rows("levers"):
             self.levers.setdefault(pid, []).append(scoring.LeverRecord(lever, active, noted_on))
-        for pid, starts_on, ends_on, revoked_on in session.execute(
-            sa.select(Order.subject_id, Order.starts_on, Order.ends_on, Order.revoked_on).where(
-                Order.starts_on <= as_of, self._only(Order.subject_id)
-            )
-        ):
+        for pid, starts_on, ends_on, revoked_on in self._rows("orders"):
             self.orders.setdefault(pid, []).append(scoring.OrderSpan(starts_on, ends_on, revoked_on))
         if self.rules == 2:
             self._load_custody()
@@ -113,28 +106,11 @@ class _Facts:
             self._load_refs()
 
     def _load_custody(self) -> None:
-        session, as_of = db.session, self.as_of
-        for pid, start, end, release in session.execute(
-            sa.select(
-                CustodyPeriod.person_id,
-                CustodyPeriod.custody_from,
-                CustodyPeriod.custody_to,
-                CustodyPeriod.expected_release_on,
-            ).where(CustodyPeriod.custody_from <= as_of, self._only(CustodyPeriod.person_id))
-        ):
+        for pid, start, end, release in self._rows("custody"):
             self.custody.setdefault(pid, []).append(scoring.CustodySpan(start, end, release))
         if self.custody:
             # Time inside does not age events: a person with custody may have older events in the window.
-            for pid, day, victim, offence, dash_risk, outcome in session.execute(
-                sa.select(
-                    DAEvent.suspect_id,
-                    DAEvent.occurred_on,
-                    DAEvent.victim_id,
-                    DAEvent.offence,
-                    DAEvent.dash_risk,
-                    DAEvent.outcome,
-                ).where(DAEvent.occurred_on < self.since, DAEvent.suspect_id.in_(id_list("custody", self.custody)))
-            ):
+            for pid, day, victim, offence, dash_risk, outcome in self._rows("older", custody=sorted(self.custody)):
                 self.older.setdefault(pid, []).append((pid, day.toordinal(), victim, offence, dash_risk, outcome))
         for rows in self.older.values():
             rows.sort(key=itemgetter(1))
@@ -145,16 +121,9 @@ class _Facts:
         """Victims whose recorded birth puts them under 16 on some day since `earliest`: only they
         can fail v2's age rule (everyone else is counted, as is anyone with no date of birth)."""
         age = self.params.get("victim_min_age", rules_v2.ADULT_AGE)
-        born_after = rules_v2.birthday(earliest, -age) if earliest.year > age else date.min
-        self.young_born_after = born_after
-        query = sa.select(Person.id, Person.date_of_birth).where(Person.date_of_birth > born_after)
-        if self.person_ids is not None:
-            query = query.where(
-                Person.id.in_(
-                    sa.select(DAEvent.victim_id).where(DAEvent.suspect_id.in_(id_list("of", self.person_ids)))
-                )
-            )
-        self.young = rules_v2.young_victims(dict(db.session.execute(query).all()), age)
+        self.young_born_after = rules_v2.birthday(earliest, -age) if earliest.year > age else date.min
+        found = dict(self._rows("young", born_after=self.young_born_after).all())
+        self.young = rules_v2.young_victims(found, age)
 
     def load_refs(self, person_ids) -> None:
         """The references of some persons (those the database's tally left to be scored here)."""
@@ -162,22 +131,75 @@ class _Facts:
         self.refs.update(db.session.execute(query).all())
 
     def _load_refs(self) -> None:
-        query = sa.select(Person.id, Person.ref)
-        if self.person_ids is not None:
-            query = query.where(Person.id.in_(id_list("persons", self.person_ids)))
-        else:
-            in_horizon = sa.exists().where(
-                DAEvent.suspect_id == Person.id, DAEvent.occurred_on.between(self.since, self.as_of)
-            )
-            query = query.where(in_horizon)
-        self.refs = dict(db.session.execute(query).all())
+        self.refs = dict(self._rows("refs").all())
         missing = [pid for pid in self.older if pid not in self.refs]
         if missing:
-            self.refs.update(
-                db.session.execute(
-                    sa.select(Person.id, Person.ref).where(Person.id.in_(id_list("more", missing)))
-                ).all()
-            )
+            self.load_refs(missing)
+
+
+def _ids(name: str):
+    # A list of ids written into the statement when it runs (no driver limit on parameters), while
+    # the statement itself is built and compiled once.
+    return sa.bindparam(name, expanding=True, literal_execute=True)
+
+
+CUSTODY_COLUMNS = (
+    CustodyPeriod.person_id,
+    CustodyPeriod.custody_from,
+    CustodyPeriod.custody_to,
+    CustodyPeriod.expected_release_on,
+)
+EVENT_COLUMNS = (
+    DAEvent.suspect_id,
+    DAEvent.occurred_on,
+    DAEvent.victim_id,
+    DAEvent.offence,
+    DAEvent.dash_risk,
+    DAEvent.outcome,
+)
+
+
+@cache
+def _queries(some: bool) -> dict:
+    """The statements _Facts runs, built once: for everyone, or (`some`) for the persons `ids`."""
+    as_of, since = sa.bindparam("as_of", type_=sa.Date()), sa.bindparam("since", type_=sa.Date())
+
+    def only(column):
+        return column.in_(_ids("ids")) if some else sa.true()
+
+    young = sa.select(Person.id, Person.date_of_birth).where(
+        Person.date_of_birth > sa.bindparam("born_after", type_=sa.Date())
+    )
+    if some:
+        young = young.where(Person.id.in_(sa.select(DAEvent.victim_id).where(DAEvent.suspect_id.in_(_ids("ids")))))
+        refs = sa.select(Person.id, Person.ref).where(Person.id.in_(_ids("ids")))
+    else:
+        in_horizon = sa.exists().where(DAEvent.suspect_id == Person.id, DAEvent.occurred_on.between(since, as_of))
+        refs = sa.select(Person.id, Person.ref).where(in_horizon)
+    return {
+        "levers": sa.select(Lever.person_id, Lever.lever, Lever.active, Lever.noted_on)
+        .where(Lever.noted_on <= as_of, only(Lever.person_id))
+        .order_by(Lever.noted_on, Lever.id),
+        "orders": sa.select(Order.subject_id, Order.starts_on, Order.ends_on, Order.revoked_on).where(
+            Order.starts_on <= as_of, only(Order.subject_id)
+        ),
+        "custody": sa.select(
+            CustodyPeriod.person_id,
+            CustodyPeriod.custody_from,
+            CustodyPeriod.custody_to,
+            CustodyPeriod.expected_release_on,
+        ).where(CustodyPeriod.custody_from <= as_of, only(CustodyPeriod.person_id)),
+        "older": sa.select(
+            DAEvent.suspect_id,
+            DAEvent.occurred_on,
+            DAEvent.victim_id,
+            DAEvent.offence,
+            DAEvent.dash_risk,
+            DAEvent.outcome,
+        ).where(DAEvent.occurred_on < since, DAEvent.suspect_id.in_(_ids("custody"))),
+        "young": young,
+        "refs": refs,
+    }
 
 
 @contextmanager

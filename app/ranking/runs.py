@@ -8,12 +8,14 @@ no longer ranked), in the same transaction as the facts that changed.
 
 import json
 from datetime import date, datetime
+from functools import cache
+from operator import itemgetter
 
 import sqlalchemy as sa
 
 from app.audit import services as audit
 from app.audit.services import Actor
-from app.base import id_list, utcnow
+from app.base import utcnow
 from app.catalogue import SCORE_TRIGGERS
 from app.extensions import db
 from app.ranking import facts, scoring
@@ -69,37 +71,74 @@ def _row_values(run_id: int, score: scoring.Score, position: int | None) -> tupl
     )
 
 
-def _insert_score_rows(rows: list[tuple]) -> None:
-    """Write a run's rows in the session's transaction, by the fastest route the engine offers.
-
-    PostgreSQL: COPY (an executemany of 20,000 rows cost the server a statement each, about a
-    second). Elsewhere a Core insert of plain dicts (the ORM's bulk path cost more per row than
-    the database did). The JSON columns hold the same text either way (json.dumps, as sa.JSON).
-    """
+def _insert_score_rows(rows) -> None:
+    """Write a run's rows (tuples in _ROW_COLUMNS order) in the session's transaction, by the fastest
+    route the engine offers: COPY on PostgreSQL, the driver's executemany on SQLite. (The ORM's or
+    Core's per-row work, converting each dict's values, cost more than the database did: a second
+    or more for a force's 50,000 rows.) The JSON columns hold the same text as sa.JSON writes, and
+    SQLite's dates the same ISO text as sa.Date does."""
     connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
-        db.session.execute(sa.insert(ScoreRow.__table__), [dict(zip(_ROW_COLUMNS, row, strict=True)) for row in rows])
-        return
     json_at = [i for i, name in enumerate(_ROW_COLUMNS) if name in _JSON_COLUMNS]
+    date_at = _ROW_COLUMNS.index("latest_event_on")
+    texts: dict = {}  # most rows hold the same few lever sets and flag lists: each is serialised once
+
+    def as_json(value) -> str:
+        key = (dict, *value.items()) if isinstance(value, dict) else (list, *value)
+        text = texts.get(key)
+        if text is None:
+            text = texts[key] = json.dumps(value)
+        return text
+
+    def plain(row, sqlite: bool):
+        row = list(row)
+        for i in json_at:
+            row[i] = as_json(row[i])
+        if sqlite:
+            row[date_at] = row[date_at].isoformat()
+        return row
+
     cursor = connection.connection.cursor()
     try:
-        with cursor.copy(f"COPY {ScoreRow.__tablename__} ({', '.join(_ROW_COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                row = list(row)
-                for i in json_at:
-                    row[i] = json.dumps(row[i])
-                copy.write_row(row)
+        if connection.dialect.name == "postgresql":
+            with cursor.copy(f"COPY {ScoreRow.__tablename__} ({', '.join(_ROW_COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(plain(row, False))
+            return
+        marks = ", ".join("?" for _ in _ROW_COLUMNS)
+
+        insert = f"INSERT INTO {ScoreRow.__tablename__} ({', '.join(_ROW_COLUMNS)}) VALUES ({marks})"  # noqa: S608
+        cursor.executemany(insert, (plain(row, True) for row in rows))
     finally:
         cursor.close()
 
 
-def _copy_to_current(run_id: int) -> None:
-    """current_scores rows from a stored run's rows, copied by the database itself."""
+@cache
+def _statements() -> dict:
+    """The statements that keep the current scores, built once."""
     columns = ("person_id", "score_row_id", "run_id", *_CURRENT_COPIED)
     source = sa.select(
         ScoreRow.person_id, ScoreRow.id, ScoreRow.run_id, *(getattr(ScoreRow, c) for c in _CURRENT_COPIED)
-    ).where(ScoreRow.run_id == run_id)
-    db.session.execute(sa.insert(CurrentScore).from_select(columns, source))
+    ).where(ScoreRow.run_id == sa.bindparam("run_id"))
+    rescored = sa.bindparam("ids", expanding=True, literal_execute=True)
+    return {
+        "copy": sa.insert(CurrentScore).from_select(columns, source),
+        "clear": sa.delete(CurrentScore),
+        "clear_some": sa.delete(CurrentScore).where(CurrentScore.person_id.in_(rescored)),
+        "list_version": sa.select(ScoreRun.model_version)
+        .where(ScoreRun.partial.is_(False), ScoreRun.listed.is_(True))
+        .order_by(*RUN_ORDER)
+        .limit(1),
+    }
+
+
+def _copy_to_current(run_id: int) -> None:
+    """current_scores rows from a stored run's rows, copied by the database itself."""
+    db.session.connection().execute(_statements()["copy"], {"run_id": run_id})
+
+
+def list_version() -> int | None:
+    """The model version of the full run the current list is built on (None: no list yet)."""
+    return db.session.connection().execute(_statements()["list_version"]).scalar()
 
 
 def list_run() -> ScoreRun | None:
@@ -146,22 +185,28 @@ def record_run(
         ranked_count=len(scores),
         partial=partial,
         listed=listed,
+        # A re-score takes a few milliseconds: it is finished when stored (no second UPDATE).
+        finished_at=utcnow() if partial else None,
     )
     db.session.add(run)
     db.session.flush()
     if scores:
         with facts.cyclic_gc_paused():
-            _insert_score_rows([_row_values(run.id, s, None if partial else n) for n, s in enumerate(scores, 1)])
+            rows = [_row_values(run.id, s, None if partial else n) for n, s in enumerate(scores, 1)]
+            # By person: the indexes on (run, person) and on person then grow at their ends.
+            rows.sort(key=itemgetter(1))
+            _insert_score_rows(rows)
     if listed:
-        db.session.execute(sa.delete(CurrentScore))
+        db.session.connection().execute(_statements()["clear"])
         _copy_to_current(run.id)
     elif partial:
         ids = sorted(set(rescored or ()) | {s.person_id for s in scores})
         if ids:
-            db.session.execute(sa.delete(CurrentScore).where(CurrentScore.person_id.in_(id_list("rescored", ids))))
+            db.session.connection().execute(_statements()["clear_some"], {"ids": ids})
         if scores:
             _copy_to_current(run.id)
-    run.finished_at = utcnow()
+    if not partial:
+        run.finished_at = utcnow()
     who = ", ".join(s.person_ref for s in scores) if partial else f"{len(scores)} persons ranked"
     audit.record(
         "create",

@@ -84,8 +84,8 @@ def current_model() -> ScoringModel:
 def list_model() -> ScoringModel:
     """The version the current list was ranked with: re-scores use it, so the list never mixes
     versions (a version published since takes over at the next full ranking)."""
-    base = runs.list_run()
-    model = db.session.get(ScoringModel, base.model_version) if base is not None else None
+    version = runs.list_version()
+    model = db.session.get(ScoringModel, version) if version is not None else None
     return model or current_model()
 
 
