@@ -8,7 +8,7 @@ app.ranking.current reads. This module ties them together and answers the histor
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_login import current_user
@@ -320,6 +320,24 @@ def current_score(person: Person) -> tuple[ScoreRow, ScoreRun] | None:
 def current_top(size: int) -> list[tuple[int, int]]:
     """[(person id, position)] of the top `size` of the current list (a meeting's agenda)."""
     return current.top(size)
+
+
+def scores_as_at(run_id: int, person_ids: list[int], moment: datetime) -> dict[int, ScoreRow]:
+    """{person id: score row} as the list stood at a moment: the full run's row, or a re-score of
+    the person stored after that run and before the moment (a meeting's pack shows the scores the
+    meeting saw). Persons with neither are left out."""
+    base = db.session.get(ScoreRun, run_id)
+    if base is None or not person_ids:
+        return {}
+    after = sa.or_(ScoreRun.id == base.id, sa.and_(ScoreRun.partial.is_(True), ScoreRun.as_of >= base.as_of,
+                                                   ScoreRun.id > base.id, ScoreRun.started_at <= moment))  # fmt: skip
+    rows = db.session.execute(
+        sa.select(ScoreRow)
+        .join(ScoreRun, ScoreRun.id == ScoreRow.run_id)
+        .where(ScoreRow.person_id.in_(id_list("persons", person_ids)), after)
+        .order_by(ScoreRun.as_of, ScoreRun.id)
+    ).scalars()
+    return {row.person_id: row for row in rows}  # the newest wins
 
 
 def top_positions(run: ScoreRun, size: int) -> list[tuple[int, int]]:

@@ -545,3 +545,16 @@ def test_rescore_person_queries_only_that_person(app, count_queries):
     # The list's run and model; that person's levers, orders, custody, young victims, reference and
     # events; the run, its row, their current score replaced (delete, copy), the audit entry.
     assert statements <= 14
+
+
+@pytest.mark.parametrize(("value", "message"), [("99", "There is no scoring model version 99"), ("x", "'x' is not")])
+def test_rank_refuses_an_unknown_model(world, runner, value, message):
+    result = runner.invoke(args=["rank", "--model", value, "--json"])
+    assert result.exit_code == 2 and "--model" in result.output and message in result.output
+    assert result.stdout == "" and db.session.scalar(sa.select(sa.func.count()).select_from(ScoreRun)) == 0
+
+
+def test_rank_with_model_1_is_v1_exactly_and_does_not_become_the_list(world, runner):
+    assert rank_json(runner, "--as-of", AS_OF.isoformat(), "--model", "1") == EXPECTED
+    run = db.session.scalars(sa.select(ScoreRun)).one()
+    assert (run.model_version, run.listed) == (1, False)
