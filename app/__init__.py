@@ -60,11 +60,11 @@ BLUEPRINTS = {
     "main": ["routes"],
     "auth": ["routes"],
     "audit": ["routes"],
-    "offenders": ["persons.routes", "events.routes", "levers.routes", "relationships.routes"],
+    "offenders": ["persons.routes", "events.routes", "levers.routes", "relationships.routes", "custody.routes"],
     "network": ["routes"],
     "profile": ["routes"],
     "orders": ["routes"],
-    "ranking": ["targets.routes", "model_versions.routes"],
+    "ranking": ["targets.routes", "model_versions.routes", "backtest.routes"],
     "tasking": ["tasks.routes", "board.routes", "meetings.routes", "outcomes.routes"],
     "referrals": ["programmes.routes", "forums.routes", "clares_law.routes"],
     "victims": ["page.routes", "dash.routes", "idva.routes", "visits.routes", "hub.routes", "feedback.routes"],
@@ -163,6 +163,7 @@ NAV_SECTIONS = [
         [
             ("imports.upload", "Import"),
             ("ranking.model_versions", "Scoring model"),
+            ("ranking.backtest", "Backtest"),
             ("auth.users", "Users"),
             ("audit.index", "Audit log"),
         ],
@@ -191,6 +192,7 @@ def register_commands(app: Flask) -> None:
     from app.auth.cli import users_cli
     from app.demo.cli import demo_data_command
     from app.imports.cli import import_data_command
+    from app.ranking.backtest.cli import backtest_command
     from app.ranking.cli import rank_command
     from app.scheduler.cli import scheduler_cli
 
@@ -198,4 +200,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(import_data_command)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(rank_command)
+    app.cli.add_command(backtest_command)
     app.cli.add_command(scheduler_cli)

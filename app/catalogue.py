@@ -99,6 +99,7 @@ TASK_TYPES = {
     "order_application": "Order application",
     "programme_referral": "Programme referral",
     "right_to_know": "Right-to-Know disclosure",
+    "pre_release": "Pre-release planning",
 }
 
 TASK_STATUSES = {"open": "Open", "in_progress": "In progress", "done": "Done", "cancelled": "Cancelled"}
@@ -141,7 +142,15 @@ AGENDA_REASONS = {
     "added": "Added by the meeting",
 }
 
-SCORE_TRIGGERS = {"nightly": "Nightly", "manual": "Manual", "breach": "Breach", "import": "Import"}
+SCORE_TRIGGERS = {
+    "nightly": "Nightly",
+    "manual": "Manual",
+    "breach": "Breach",
+    "import": "Import",
+    "event": "DA event recorded or corrected",
+    "lever": "Lever noted or ended",
+    "custody": "Custody recorded or changed",
+}
 
 
 class OffenceCategory(db.Model):

@@ -4,10 +4,11 @@ from app.alerts.models import Alert
 from app.audit.models import AuditEntry
 from app.auth.models import ApiToken, LoginAttempt, Role, Team, User
 from app.catalogue import LeverType, OffenceCategory, OrderType
+from app.offenders.custody.models import CustodyPeriod
 from app.offenders.models import Address, DAEvent, Lever, Person, PersonAlias, PersonCategory, PersonLink, WarningMarker
 from app.operations.models import SchedulerHeartbeat
 from app.orders.models import Breach, Order, OrderCondition
-from app.ranking.models import ScoreRow, ScoreRun, ScoringModel
+from app.ranking.models import CurrentScore, ScoreRow, ScoreRun, ScoringModel
 from app.scheduler.models import JobRun
 from app.tasking.models import MeetingAttendee, MeetingItem, Task, TaskingMeeting
 from app.victims.contacts.models import ContactPreferences, VictimContact
@@ -24,6 +25,8 @@ __all__ = [
     "AuditEntry",
     "Breach",
     "ContactPreferences",
+    "CurrentScore",
+    "CustodyPeriod",
     "DAEvent",
     "DashAnswer",
     "DashAssessment",

@@ -57,6 +57,14 @@ dash_facts_wanted = _signals.signal(
 )
 
 
+pre_release_task_wanted = _signals.signal(
+    "pre-release-task-wanted",
+    doc="""Someone ranked high before custody, or with an order protecting a victim, is expected out
+    of custody soon. Sender: the CustodyPeriod; kwargs: `person` (Person), `reasons` (list of str),
+    `actor`. Tasking raises a pre-release planning task for the supervisors and answers it.""",
+)
+
+
 def answer(results, default=None):
     """The first receiver's return value from `signal.send(...)`, or `default` when none answered."""
     for _receiver, value in results:

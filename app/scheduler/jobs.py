@@ -60,6 +60,13 @@ def _victim_contact_before_order_ends(now: datetime) -> str:
     return f"{raise_contact_tasks(local_date(now), actor=ACTOR)} victim-contact task(s) raised"
 
 
+def _pre_release_tasks(now: datetime) -> str:
+    from app.base import local_date
+    from app.ranking.releases import raise_pre_release_tasks
+
+    return f"{raise_pre_release_tasks(local_date(now), actor=ACTOR)} pre-release task(s)"
+
+
 @dataclass(frozen=True)
 class JobSpec:
     func: Callable[[datetime], str]
@@ -96,5 +103,11 @@ JOBS: dict[str, JobSpec] = {
         {"hour": 5, "minute": 15},
         "%Y-%m-%d",
         "tasks to contact each victim 7 days before an order protecting them ends",
+    ),
+    "pre_release_tasks": JobSpec(
+        _pre_release_tasks,
+        {"hour": 5, "minute": 30},
+        "%Y-%m-%d",
+        "pre-release tasks 14 days before an expected release from custody",
     ),
 }

@@ -16,6 +16,7 @@ from app.audit.models import AuditEntry
 from app.audit.services import Actor
 from app.base import local_today
 from app.extensions import db
+from app.offenders.custody import services as custody
 from app.orders.breaches.services import BreachReport, log_breach
 from app.ranking.services import run_ranking
 from app.tasking.meetings import services as meeting_services
@@ -56,6 +57,10 @@ def world(app, make_user):
         user=users["officer"],
     ).breach
     task = make_task(perp, owner=users["officer"], title="Arrest Gideon Walkerley")
+    period = custody.record_period(
+        perp, {"custody_from": t - timedelta(days=400), "custody_to": t - timedelta(days=200), "kind": "sentence"},
+        actor=Actor("test-setup"),
+    )  # fmt: skip
     run_ranking(t, "nightly", actor=Actor("test-setup"))
     meeting = meeting_services.create_meeting(
         meeting_services.MeetingInput(held_on=t, title="North PDA tasking", agenda_size=2), user=users["supervisor"]
@@ -68,6 +73,7 @@ def world(app, make_user):
         "users": users,
         "person": perp.ref,
         "event": "WA-E1",
+        "custody": str(period.id),
         "order": order.ref,
         "breach": breach.ref,
         "task": str(task.id),
@@ -136,6 +142,7 @@ PAGES = [
     ("/persons/{person}", "view", "person", "person", True),
     ("/persons/{person}/edit", "view", "person", "person", True),
     ("/persons/{person}/events/{event}/edit", "view", "da_event", "event", True),
+    ("/persons/{person}/custody/{custody}/edit", "view", "person", "person", True),
     ("/referrals/persons/{person}", "view", "person", "person", True),
     ("/orders/{order}", "view", "order", "order", True),
     ("/orders/{order}/edit", "view", "order", "order", True),

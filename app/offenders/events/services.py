@@ -7,9 +7,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import signals
 from app.audit import services as audit
 from app.audit.services import Actor
-from app.base import EditConflict, ValidationFailed, assign_ref, placeholder_ref, today
+from app.base import EditConflict, ValidationFailed, assign_ref, local_today, placeholder_ref, today
 from app.catalogue import (
     BREACH_OFFENCES,
     DASH_RISKS,
@@ -150,6 +151,7 @@ def create_event(values: dict, *, actor: Actor | None = None) -> DAEvent:
             data=audit.changes({}, event_snapshot(event, suspect.ref, victim.ref)),
             actor=actor,
         )
+        signals.scoring_facts_changed.send(suspect.id, trigger="event", actor=actor, as_of=local_today())
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
@@ -166,6 +168,7 @@ def update_event(event: DAEvent, values: dict, *, expected_version: int, actor: 
     if errors:
         raise ValidationFailed(errors)
     before = event_snapshot(event, event.suspect.ref, event.victim.ref)
+    suspects = sorted({event.suspect_id, suspect.id})  # the event may move from one suspect to another
     event.suspect_id, event.victim_id = suspect.id, victim.id
     for name in EVENT_EDITABLE:
         if name not in ("suspect_ref", "victim_ref"):
@@ -180,6 +183,8 @@ def update_event(event: DAEvent, values: dict, *, expected_version: int, actor: 
         "update", f"changed DA event {event.ref}", object_type="da_event", object_ref=event.ref, data=diff, actor=actor
     )
     try:
+        db.session.flush()
+        signals.scoring_facts_changed.send(suspects, trigger="event", actor=actor, as_of=local_today())
         db.session.commit()
     except StaleDataError as exc:
         db.session.rollback()

@@ -7,9 +7,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import signals
 from app.audit import services as audit
 from app.audit.services import Actor
-from app.base import EditConflict, ValidationFailed, today, utcnow
+from app.base import EditConflict, ValidationFailed, local_today, today, utcnow
 from app.catalogue import (
     BREACH_OFFENCES,
     DERIVED_LEVER_BREACH_UNACTIONED,
@@ -176,6 +177,8 @@ def add_lever(
         actor=actor,
     )
     try:
+        db.session.flush()
+        signals.scoring_facts_changed.send(person.id, trigger="lever", actor=actor, as_of=local_today())
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
@@ -230,6 +233,8 @@ def end_lever(
         actor=actor,
     )
     try:
+        db.session.flush()
+        signals.scoring_facts_changed.send(person.id, trigger="lever", actor=actor, as_of=local_today())
         db.session.commit()
     except (StaleDataError, IntegrityError) as exc:
         db.session.rollback()

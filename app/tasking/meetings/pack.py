@@ -49,15 +49,10 @@ class PackEntry:
 
 
 def _scores_for(meeting: TaskingMeeting, ids: list[int]) -> dict[int, ScoreRow]:
-    """The score each person had in the meeting's run, or their latest stored score otherwise."""
+    """Each person's score as the list stood when the meeting was recorded, or their latest stored score."""
     scores: dict[int, ScoreRow] = {}
     if meeting.score_run_id is not None and ids:
-        scores = {
-            r.person_id: r
-            for r in db.session.scalars(
-                sa.select(ScoreRow).where(ScoreRow.run_id == meeting.score_run_id, ScoreRow.person_id.in_(ids))
-            )
-        }
+        scores = ranking.scores_as_at(meeting.score_run_id, ids, meeting.created_at)
     missing = [i for i in ids if i not in scores]
     if missing:
         scores.update(ranking.latest_scores(missing))

@@ -22,7 +22,7 @@ from app.extensions import db
 from app.offenders.models import Person
 from app.orders.models import Breach, Order
 from app.ranking import services as ranking
-from app.ranking.models import ScoreRow, ScoreRun
+from app.ranking.models import ScoreRun
 from app.tasking.models import MeetingAttendee, MeetingItem, TaskingMeeting
 from app.tasking.tasks.rules import TASK_OWNER_ROLES
 
@@ -112,7 +112,7 @@ def breach_window(held_on: date, team_id: int | None) -> tuple[datetime, datetim
 
 def agenda_run(held_on: date) -> ScoreRun | None:
     """The latest full score run, or the latest one on or before the meeting date for a past meeting."""
-    run = ranking.latest_full_run()
+    run = ranking.list_run()
     if run is not None and run.as_of > held_on:
         run = db.session.scalar(
             sa.select(ScoreRun)
@@ -136,11 +136,7 @@ def build_agenda(run: ScoreRun | None, size: int, since: datetime, until: dateti
     (most recent breach first). A person in both is listed once, at their rank."""
     entries: dict[int, AgendaEntry] = {}
     if run is not None and size > 0:
-        for person_id, position in db.session.execute(
-            sa.select(ScoreRow.person_id, ScoreRow.position)
-            .where(ScoreRow.run_id == run.id, ScoreRow.position.is_not(None), ScoreRow.position <= size)
-            .order_by(ScoreRow.position)
-        ):
+        for person_id, position in ranking.top_positions(run, size):
             entries[person_id] = AgendaEntry(person_id, "ranked", rank_position=position)
     breached = db.session.execute(
         sa.select(Order.subject_id, sa.func.count(Breach.id), sa.func.max(Breach.logged_at))

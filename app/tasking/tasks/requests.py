@@ -272,6 +272,49 @@ def open_task_counts(person_ids: list[int]) -> dict[int, int]:
     return counts
 
 
+PRE_RELEASE_HOUR = time(17, 0)
+
+
+def raise_pre_release_task(period, *, person: Person, reasons: list[str], actor: Actor) -> Task:
+    """A pre-release planning task for the supervisors (nobody holds it until allocated), due by
+    17:00 UK time the day before the expected release: plan safeguarding, a licence or order check,
+    a visit to the victim, a Right-to-Know disclosure to a new partner."""
+    release = period.expected_release_on
+    due = local_time(release - timedelta(days=1), PRE_RELEASE_HOUR).astimezone(UTC)
+    task = Task(
+        task_type="pre_release",
+        title=f"Plan for the release of {person.full_name} from custody on {release:%d %b %Y}",
+        detail="Expected out of custody ("
+        + period.kind
+        + f" since {period.custody_from:%d %b %Y}). Why: "
+        + "; ".join(reasons)
+        + ". Consider safeguarding and contact with the victims, licence conditions and any order in force, and a "
+        "Right-to-Know disclosure if there is a new partner.",
+        person_id=person.id,
+        team_id=None,
+        owner_id=None,
+        due_at=max(due, utcnow() + timedelta(hours=4)),
+        priority="high",
+        status="open",
+        version_id=1,
+    )
+    db.session.add(task)
+    db.session.flush()
+    audit.record(
+        "create",
+        f"raised pre-release task {task.id} for {person.ref}, expected out of custody {release.isoformat()}",
+        object_type="task",
+        object_ref=str(task.id),
+        data={"person_ref": person.ref, "expected_release_on": release, "reasons": reasons, "due_at": task.due_at},
+        actor=actor,
+    )
+    return task
+
+
+def _on_pre_release_task_wanted(period, *, person: Person, reasons: list[str], actor: Actor, **_) -> Task:
+    return raise_pre_release_task(period, person=person, reasons=reasons, actor=actor)
+
+
 def _on_breach_logged(breach: Breach, *, user: User, **_) -> Task:
     return raise_breach_task(breach, user=user)
 
@@ -295,3 +338,4 @@ def connect_signals() -> None:
     signals.order_application_wanted.connect(_on_order_application_wanted)
     signals.tasks_wanted.connect(_on_tasks_wanted)
     signals.open_tasks_counted.connect(_on_open_tasks_counted)
+    signals.pre_release_task_wanted.connect(_on_pre_release_task_wanted)
