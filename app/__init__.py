@@ -152,7 +152,7 @@ NAV_SECTIONS = [
 
 def register_template_helpers(app: Flask) -> None:
     from app import catalogue
-    from app.base import today
+    from app.base import today, uk_date
     from app.security import can
 
     def nav_sections():
@@ -165,6 +165,7 @@ def register_template_helpers(app: Flask) -> None:
         return sections
 
     app.jinja_env.globals.update(catalogue=catalogue, can=can, nav_sections=nav_sections, today=today)
+    app.jinja_env.filters["ukdate"] = uk_date
 
 
 def register_commands(app: Flask) -> None:

@@ -8,7 +8,7 @@ from app.offenders.models import Address, DAEvent, Lever, Person, PersonAlias, P
 from app.orders.models import Breach, Order, OrderCondition
 from app.ranking.models import ScoreRow, ScoreRun, ScoringModel
 from app.scheduler.models import JobRun
-from app.tasking.models import MeetingAttendee, MeetingItem, Task, TaskingMeeting
+from app.tasking.models import CohortMember, MeetingAttendee, MeetingItem, Task, TaskingMeeting
 
 __all__ = [
     "Address",
@@ -16,6 +16,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Breach",
+    "CohortMember",
     "DAEvent",
     "JobRun",
     "Lever",

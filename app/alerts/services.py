@@ -17,6 +17,8 @@ ALERT_KINDS = {
     "record_review": "Record review due",
     "clare_overdue": "Clare's Law case past 28 days",
     "data_quality": "Data reported wrong",
+    "deferral_approval": "Put-aside awaiting approval",
+    "task_raised": "Task raised for you",
 }
 
 
