@@ -64,7 +64,7 @@ BLUEPRINTS = {
     "profile": ["routes"],
     "orders": ["routes"],
     "ranking": ["targets.routes", "model_versions.routes"],
-    "tasking": ["tasks.routes", "board.routes", "meetings.routes", "outcomes.routes"],
+    "tasking": ["tasks.routes", "board.routes", "meetings.routes", "outcomes.routes", "cohort.routes"],
     "referrals": ["programmes.routes", "forums.routes", "clares_law.routes"],
     "alerts": ["routes"],
     "imports": ["routes"],
@@ -125,6 +125,7 @@ NAV_SECTIONS = [
         [
             ("tasking.board", "Task board"),
             ("tasking.meetings", "Tasking meetings"),
+            ("tasking.cohort_index", "Managed cohort"),
             ("tasking.hidden_harm", "Hidden-harm visits"),
             ("tasking.outcomes", "Outcomes"),
         ],
