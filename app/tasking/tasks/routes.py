@@ -192,6 +192,8 @@ def task_new():
         form.task_type.data = task_type if task_type in TASK_TYPES else ""
         if person and task_type in TASK_TYPES:
             form.title.data = f"{TASK_TYPES[task_type]}: {person.full_name}"
+        if request.args.get("title"):
+            form.title.data = request.args["title"].strip()[: ts.MAX_TITLE]
         lever = request.args.get("lever", "")
         form.lever.data = lever if lever in dict(form.lever.choices) else ""
         form.order_ref.data = (request.args.get("order") or "")[:64]
