@@ -56,7 +56,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 # Each part of the product and the modules that add routes to its blueprint.
 BLUEPRINTS = {
-    "main": ["routes"],
+    "main": ["routes", "outcomes"],
     "auth": ["routes"],
     "audit": ["routes"],
     "offenders": ["persons.routes", "events.routes", "levers.routes"],
@@ -64,7 +64,7 @@ BLUEPRINTS = {
     "profile": ["routes"],
     "orders": ["routes"],
     "ranking": ["targets.routes", "model_versions.routes"],
-    "tasking": ["tasks.routes", "board.routes", "meetings.routes", "outcomes.routes", "cohort.routes"],
+    "tasking": ["tasks.routes", "board.routes", "meetings.routes", "cohort.routes"],
     "referrals": ["programmes.routes", "forums.routes", "clares_law.routes"],
     "alerts": ["routes"],
     "imports": ["routes"],
@@ -127,7 +127,7 @@ NAV_SECTIONS = [
             ("tasking.meetings", "Tasking meetings"),
             ("tasking.cohort_index", "Managed cohort"),
             ("tasking.hidden_harm", "Hidden-harm visits"),
-            ("tasking.outcomes", "Outcomes"),
+            ("main.outcomes", "Outcomes"),
         ],
     ),
     (
