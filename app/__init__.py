@@ -110,7 +110,6 @@ def register_errorhandlers(app: Flask) -> None:
 NAV_SECTIONS = [
     ("Targets", [("ranking.targets", "Target list")]),
     ("Log a breach", [("orders.log_breach", "Log a breach")]),
-    ("My tasks", [("tasking.my_tasks", "My tasks")]),
     (
         "Register",
         [
@@ -123,6 +122,7 @@ NAV_SECTIONS = [
     (
         "Tasking",
         [
+            ("tasking.my_tasks", "My tasks"),
             ("tasking.board", "Task board"),
             ("tasking.meetings", "Tasking meetings"),
             ("tasking.cohort_index", "Managed cohort"),

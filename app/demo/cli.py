@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from app.audit.services import Actor
 from app.base import local_today
+from app.demo import referrals, register, tasking
 from app.extensions import db
 from app.imports import demo, services
 from app.imports.cli import report
@@ -17,7 +18,7 @@ from app.offenders.models import Person
 # What the import cannot carry, seeded through each part's own services after the import, in this
 # order. Each is `seed(*, today, seed, actor) -> str` (a line saying what it added), deterministic
 # for a seed, and adds nothing to a register that already holds its records.
-SEEDERS: tuple = ()
+SEEDERS: tuple = (register.seed, tasking.seed, referrals.seed)
 
 
 @click.command("demo-data")

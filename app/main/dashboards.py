@@ -136,10 +136,9 @@ def movers(today: date) -> tuple[list[Mover], date | None, date | None]:
     ).all()
     if not previous_run:
         return [], run.as_of, None
-    # Up the list, or new to its top: newcomers first (they were not in the top at all), then the
-    # biggest climbs, then by position now.
+    # Up the list, biggest climb first (someone not ranked before climbed furthest), then by position.
     moved = [(pid, pos, before.get(pid)) for pid, pos in rows if before.get(pid) is None or before[pid] > pos]
-    moved.sort(key=lambda m: (m[2] is not None and m[2] <= MOVERS_TOP, -((m[2] or 10**9) - m[1]), m[1]))
+    moved.sort(key=lambda m: (-((m[2] or 10**9) - m[1]), m[1]))
     shown = moved[:MOVERS_SHOWN]
     people = {p.id: p for p in db.session.scalars(sa.select(Person).where(Person.id.in_([m[0] for m in shown])))}
     return (

@@ -66,7 +66,7 @@ def test_good_files_are_imported_with_a_summary(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert "persons.csv: 3 rows; 3 created, 0 updated, 0 unchanged" in result.output
     assert "events.csv: 2 rows; 2 created" in result.output
-    assert "orders.csv: 1 rows; 1 created" in result.output
+    assert "orders.csv: 1 row; 1 created" in result.output
     assert "levers.csv: 2 rows; 2 created" in result.output
     p1 = db.session.scalars(sa.select(Person).where(Person.ref == "P1")).one()
     assert (p1.surname, p1.date_of_birth, p1.pnc_id, p1.gender) == (

@@ -21,7 +21,7 @@ from app.referrals.clares_law.forms import (
 from app.referrals.clares_law.models import APPLICANT_RELATIONSHIPS, CLARE_CLOSURES, CLARE_DECISIONS, CLARE_ROUTES
 from app.referrals.programmes.routes import actor
 from app.security import roles_required
-from app.web import form_version, page_number, show_errors
+from app.web import ListPage, form_version, page_number, show_errors
 
 READERS = clare.CLARE_READERS
 WRITERS = clare.CLARE_WRITERS
@@ -121,7 +121,17 @@ def right_to_know():
     months = SINCE_CHOICES[within]
     since = network.cutoff(local_today(), months) if months else None
     rows = [c.row for c in clare.right_to_know_candidates(since=since, actor=None)]
-    return render_template("referrals/right_to_know.html", rows=rows, within=within, choices=SINCE_CHOICES, since=since)
+    listing = ListPage(rows, keys=RIGHT_TO_KNOW_SORTS, per_page=current_app.config["PAGE_SIZE"])
+    return render_template(
+        "referrals/right_to_know.html", rows=rows, listing=listing, within=within, choices=SINCE_CHOICES, since=since
+    )
+
+
+RIGHT_TO_KNOW_SORTS = {
+    "perpetrator": lambda r: (r.suspect.surname.lower(), r.suspect.forenames.lower(), r.suspect.ref),
+    "latest": lambda r: r.candidate.latest_on,
+    "harm": lambda r: r.candidate.earlier_harm_days,
+}
 
 
 # Right to Know belongs to Clare's Law (the DA Hub owns it); the register's menu has long linked

@@ -20,6 +20,7 @@ from app.tasking.tasks.routes import (
     outcome_hints,
     person_by_ref,
 )
+from app.web import ListPage
 
 
 @bp.route("/tasks/mine")
@@ -88,13 +89,28 @@ def board():
     return render_template("tasking/board.html", form=form, result=result, forms=forms, args=args)
 
 
+HIDDEN_HARM_SORTS = {
+    "name": lambda r: (r.person.surname.lower(), r.person.forenames.lower(), r.person.ref),
+    "harm": lambda r: (len(r.finding.suspects), r.finding.recent_events),
+    "last_visit": lambda r: r.last_visit.completed_at.timestamp() if r.last_visit else 0.0,
+}
+
+
+def _hidden_harm_page(rows, status=200):
+    listing = ListPage(rows, keys=HIDDEN_HARM_SORTS, per_page=current_app.config["PAGE_SIZE"])
+    return render_template(
+        "tasking/hidden_harm.html",
+        rows=rows,
+        listing=listing,
+        form=VersionForm(),
+        window_days=lists.HIDDEN_HARM_VISIT_DAYS,
+    ), status
+
+
 @bp.route("/hidden-harm")
 @roles_required(*READERS)
 def hidden_harm():
-    rows = lists.hidden_harm_list(user=current_user)
-    return render_template(
-        "tasking/hidden_harm.html", rows=rows, form=VersionForm(), window_days=lists.HIDDEN_HARM_VISIT_DAYS
-    )
+    return _hidden_harm_page(lists.hidden_harm_list(user=current_user))
 
 
 @bp.route("/hidden-harm/visits", methods=["POST"])
@@ -107,10 +123,7 @@ def hidden_harm_visit():
     person = person_by_ref(ref)
     if person is None:
         flash("No person has that reference, so no visit was raised.", "danger")
-        rows = lists.hidden_harm_list(user=current_user)
-        return render_template(
-            "tasking/hidden_harm.html", rows=rows, form=VersionForm(), window_days=lists.HIDDEN_HARM_VISIT_DAYS
-        ), 400
+        return _hidden_harm_page(lists.hidden_harm_list(user=current_user), 400)
     task, created = lists.raise_hidden_harm_visit(person, user=current_user)
     if created:
         holder = task.owner.display_name if task.owner else f"the {task.team.name} team to allocate"
