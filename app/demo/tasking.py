@@ -231,10 +231,38 @@ def _officer_tasks(team: Team, people: list[Person], today: date, actor: Actor) 
     return 9
 
 
-def _team_tasks(team: Team, people: list[Person], today: date) -> int:
+def _recall(team: Team, person: Person, today: date, actor: Actor) -> None:
+    """A licence recall: the lever noted, the lever action done as "recalled", which ends it."""
+    officer = team.others[0] if team.others else team.officer
+    _lever(
+        person, "licence_recall_possible", today - timedelta(days=20), "On licence; breach of licence conditions", actor
+    )
+    task = _task(
+        team.supervisor,
+        person,
+        "lever_action",
+        f"Ask probation to recall {person.full_name}",
+        today,
+        raised=_at(today - timedelta(days=5)),
+        owner_id=officer.id,
+        lever="licence_recall_possible",
+        priority="high",
+    )
+    tasks.change_status(
+        task,
+        "done",
+        outcome="recalled",
+        note="Recalled by probation; arrested and returned to prison.",
+        expected_version=task.version_id,
+        user=officer,
+    )
+
+
+def _team_tasks(team: Team, people: list[Person], today: date, actor: Actor) -> int:
     sup = team.supervisor
-    count = 0
-    for n, person in enumerate(people):
+    _recall(team, people[0], today, actor)
+    count = 1
+    for n, person in enumerate(people[1:]):
         owner = team.others[n % len(team.others)] if team.others else team.officer
         kind = ("intelligence_development", "victim_safeguarding", "hidden_harm_visit", "arrest")[n % 4]
         due = today + timedelta(days=(n % 5) - 2)
@@ -394,7 +422,7 @@ def seed(*, today: date, seed: int, actor: Actor) -> str:
     second = _meeting(team, today - timedelta(days=14), 19, plans=True, today=today)
     upcoming = _meeting(team, today + timedelta(days=7), 0, plans=False, today=today)
     mine = _officer_tasks(team, people[:7], today, actor)
-    theirs = _team_tasks(team, people[7:20], today)
+    theirs = _team_tasks(team, people[7:20], today, actor)
     logged = _breaches(team, people[:40], today)
     now = utcnow()
     overdue = raise_overdue_task_alerts(now, actor=actor)
