@@ -142,5 +142,5 @@ def test_the_levers_table_keeps_its_action_on_a_phone(client, login, world):
     login(world.pc)
     page = client.get("/persons/P100").get_data(as_text=True)
     levers = section(page, "levers")
-    assert 'class="lever-action"' in levers and "Mark as ended" in levers
+    assert 'class="lever-action' in levers and "Mark as ended" in levers
     assert "table-responsive" not in levers  # no sideways scroll that hides the action

@@ -213,3 +213,56 @@ def test_completing_stays_atomic_when_the_lever_changes_under_us(app, world, mon
         ts.change_status(task, "done", outcome="arrested", expected_version=1, user=world.pc)
     assert fresh(Task, task.id).status == "open"
     assert lever_active(world.person, "outstanding_warrant")
+
+
+# Each breach outcome as the task records it, the breach's outcome it becomes, and whether the
+# breach is then acted on (an arrest or a charge clears breach_unactioned: DESIGN.md), so the
+# priority falls from 70 to 50 (the lever's 20 points) or stays.
+@pytest.mark.parametrize(
+    ("task_outcome", "breach_outcome", "acted_on"),
+    [
+        ("arrested", "arrest", True),
+        ("charged", "charge", True),
+        ("recalled", "recall", True),  # a recall is an arrest and return to custody
+        ("returned_to_court", "returned_to_court", True),  # a civil breach put before the court
+        ("cautioned", "caution", False),
+        ("no_further_action", "nfa", False),
+    ],
+)
+def test_every_breach_enforcement_outcome_sets_the_breach(
+    client, login, world, breach, task_outcome, breach_outcome, acted_on
+):
+    task = enforcement_task(breach)
+    login(world.sup)
+    assert complete(client, task, task_outcome).status_code == 302
+    held = fresh(Breach, breach.id)
+    assert held.outcome == breach_outcome
+    assert ranking.current_score(world.person)[0].priority == (50 if acted_on else 70)
+
+
+@pytest.mark.parametrize(
+    ("task_type", "lever", "outcome", "ended"),
+    [
+        ("lever_action", "housing_tenancy", "lever_ended", {"housing_tenancy"}),
+        ("lever_action", "licence_recall_possible", "recalled", {"licence_recall_possible"}),
+        ("lever_action", "drugs_intelligence", "arrested", {"drugs_intelligence"}),
+        ("warrant", None, "charged", {"outstanding_warrant", "wanted_circulated"}),
+        ("arrest", None, "charged", {"outstanding_warrant", "wanted_circulated"}),
+        ("lever_action", "housing_tenancy", "visit_completed", set()),
+    ],
+)
+def test_lever_outcomes_end_the_levers_they_name(client, login, world, task_type, lever, outcome, ended):
+    held = {
+        "housing_tenancy",
+        "licence_recall_possible",
+        "drugs_intelligence",
+        "outstanding_warrant",
+        "wanted_circulated",
+    }
+    for code in sorted(held):
+        make_lever(world.person, code, TODAY - timedelta(days=8))
+    task = make_task(world.person, owner=world.pc, task_type=task_type, lever=lever)
+    login(world.pc)
+    response = complete(client, task, outcome, note="" if ended else "Tenancy review still pending with housing.")
+    assert response.status_code == 302
+    assert {code for code in held if not lever_active(world.person, code)} == ended
