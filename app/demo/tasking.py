@@ -155,6 +155,39 @@ def _officer_tasks(team: Team, people: list[Person], today: date, actor: Actor) 
         raised=_at(today - timedelta(days=5)),
         owner_id=pc.id,
     )
+    _put_aside(team, [d, e, f], today)
+    _done_arrest(team, g, today, actor)
+    return 9
+
+
+def _done_arrest(team: Team, g: Person, today: date, actor: Actor) -> None:
+    """An arrest of someone wanted: done, and the outcome ends the "wanted" lever."""
+    sup, pc = team.supervisor, team.officer
+    _lever(g, "wanted_circulated", today - timedelta(days=6), "Circulated as wanted on PNC", actor)
+    done = _task(
+        sup,
+        g,
+        "arrest",
+        f"Arrest {g.full_name} (wanted)",
+        today,
+        raised=_at(today - timedelta(days=6)),
+        owner_id=pc.id,
+        priority="high",
+    )
+    tasks.change_status(
+        done,
+        "done",
+        outcome="arrested",
+        note="Arrested at his mother's address; charged with ABH.",
+        expected_version=done.version_id,
+        user=pc,
+    )
+
+
+def _put_aside(team: Team, people: list[Person], today: date) -> None:
+    """Put aside with a supervisor's approval, awaiting approval, and snoozed within the limit."""
+    sup, pc = team.supervisor, team.officer
+    d, e, f = people
     approved = _task(
         sup,
         d,
@@ -209,26 +242,6 @@ def _officer_tasks(team: Team, people: list[Person], today: date, actor: Actor) 
         expected_version=snoozed.version_id,
         user=pc,
     )
-    _lever(g, "wanted_circulated", today - timedelta(days=6), "Circulated as wanted on PNC", actor)
-    done = _task(
-        sup,
-        g,
-        "arrest",
-        f"Arrest {g.full_name} (wanted)",
-        today,
-        raised=_at(today - timedelta(days=6)),
-        owner_id=pc.id,
-        priority="high",
-    )
-    tasks.change_status(
-        done,
-        "done",
-        outcome="arrested",
-        note="Arrested at his mother's address; charged with ABH.",
-        expected_version=done.version_id,
-        user=pc,
-    )
-    return 9
 
 
 def _recall(team: Team, person: Person, today: date, actor: Actor) -> None:

@@ -10,14 +10,12 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.offenders.models import Person
-from app.orders import services as orders
 from app.orders.models import Order
 from app.referrals.clares_law.models import ClareCase
 from app.referrals.forums.models import ForumReferral
 from app.referrals.programmes import services as programmes
 from app.tasking.cohort import services as cohort
 from app.tasking.models import CohortMember, Task
-from app.tasking.tasks import requests as tasks
 from app.tasking.tasks import rules
 
 # The timeline's kinds, in the order the filter offers them.
@@ -56,8 +54,11 @@ class Panels:
     custody_known: bool = False  # the register records custody (issue #11 is in)
 
 
-def panels(person: Person, *, as_of: date, can_read_clare: bool) -> Panels:
-    in_force = [o for o in orders.orders_of(person) if o.in_force_on(as_of)]
+def panels(
+    person: Person, *, as_of: date, can_read_clare: bool, held_orders: list[Order], held_tasks: list[Task]
+) -> Panels:
+    """The panels, from the orders and tasks the profile has already read (no second reading)."""
+    in_force = [o for o in held_orders if o.in_force_on(as_of)]
     if in_force:
         # Conditions for every order in force in one query (the list above did not load them).
         db.session.scalars(
@@ -68,7 +69,7 @@ def panels(person: Person, *, as_of: date, can_read_clare: bool) -> Panels:
             (o for o in in_force if o.subject_id == person.id), key=lambda o: (o.ends_on is None, o.ends_on or as_of)
         ),
         protecting=[o for o in in_force if o.subject_id != person.id],
-        open_tasks=tasks.open_tasks_of([person.id]).get(person.id, []),
+        open_tasks=sorted((t for t in held_tasks if t.status in rules.OPEN_STATUSES), key=lambda t: (t.due_at, t.id)),
         programme_referral=programmes.open_referral_of(person),
         forum_referrals=list(
             db.session.scalars(

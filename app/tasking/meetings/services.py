@@ -257,8 +257,8 @@ class MeetingInput:
     partners: str | None = None
 
 
-def create_meeting(values: MeetingInput, *, user: User) -> TaskingMeeting:
-    """Record a meeting and build its agenda; raises ValidationFailed and writes nothing on bad input."""
+def _check_meeting(values: MeetingInput) -> tuple[str, Team | None, list[User], list]:
+    """(title, team, attendees, partners) of a new meeting; raises ValidationFailed."""
     errors: dict[str, str] = {}
     today = local_today()
     if values.held_on is None:
@@ -283,7 +283,12 @@ def create_meeting(values: MeetingInput, *, user: User) -> TaskingMeeting:
     if errors:
         db.session.rollback()
         raise ValidationFailed(errors)
+    return title, team, users, partners
 
+
+def create_meeting(values: MeetingInput, *, user: User) -> TaskingMeeting:
+    """Record a meeting and build its agenda; raises ValidationFailed and writes nothing on bad input."""
+    title, team, users, partners = _check_meeting(values)
     since, until, previous = breach_window(values.held_on, values.team_id)
     run = agenda_run(values.held_on)
     agenda = build_agenda(run, values.agenda_size, since, until, values.held_on)
