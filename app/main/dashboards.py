@@ -123,29 +123,26 @@ def _count(query) -> int:
 
 
 def movers(today: date) -> tuple[list[Mover], date | None, date | None]:
-    """Who moved up into or within the top of the latest full ranking since the run before it."""
+    """Who moved up into or within the top of the latest full ranking since the run before it:
+    the top rows joined to the same persons' rows of the run before (one indexed query)."""
     run = ranking.latest_full_run()
     if run is None:
         return [], None, None
     previous_run = ranking.latest_full_run(before=run)
-    before = ranking.previous_positions(run) if previous_run else {}
-    rows = db.session.execute(
-        sa.select(ScoreRow.person_id, ScoreRow.position)
-        .where(ScoreRow.run_id == run.id, ScoreRow.position <= MOVERS_TOP)
-        .order_by(ScoreRow.position)
-    ).all()
-    if not previous_run:
+    if previous_run is None:
         return [], run.as_of, None
+    before = sa.orm.aliased(ScoreRow)
+    rows = db.session.execute(
+        sa.select(ScoreRow.person_id, ScoreRow.position, before.position)
+        .outerjoin(before, sa.and_(before.run_id == previous_run.id, before.person_id == ScoreRow.person_id))
+        .where(ScoreRow.run_id == run.id, ScoreRow.position <= MOVERS_TOP)
+    ).all()
     # Up the list, biggest climb first (someone not ranked before climbed furthest), then by position.
-    moved = [(pid, pos, before.get(pid)) for pid, pos in rows if before.get(pid) is None or before[pid] > pos]
+    moved = [(pid, pos, prev) for pid, pos, prev in rows if prev is None or prev > pos]
     moved.sort(key=lambda m: (-((m[2] or 10**9) - m[1]), m[1]))
     shown = moved[:MOVERS_SHOWN]
     people = {p.id: p for p in db.session.scalars(sa.select(Person).where(Person.id.in_([m[0] for m in shown])))}
-    return (
-        [Mover(people[pid], pos, prev) for pid, pos, prev in shown if pid in people],
-        run.as_of,
-        previous_run.as_of if previous_run else None,
-    )
+    return [Mover(people[pid], pos, prev) for pid, pos, prev in shown if pid in people], run.as_of, previous_run.as_of
 
 
 def releases_due(today: date) -> int | None:

@@ -159,7 +159,7 @@ def test_the_list_shows_the_latest_full_run_with_every_column(world, client, mak
     assert rows_of(response) == ["T-ALPHA", "T-DELTA", "T-BRAVO", "T-CHARLIE"]
     assert f"score run {run.id}" in page and "the nightly run" in page and "by scheduler" in page
     assert "scoring model version 1" in page
-    assert "Since this run, 1 re-score after a breach has been stored" in page
+    assert "Since this run, 1 re-score after a breach or a task's outcome has been stored" in page
     assert "Showing 1–4 of 4 persons" in page
     assert 'class="table-responsive"' in page
 
