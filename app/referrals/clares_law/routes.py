@@ -104,6 +104,7 @@ def clare_candidates():
     return render_template(
         "referrals/clare_candidates.html",
         rows=rows,
+        listing=ListPage(rows, keys=CANDIDATE_SORTS, per_page=current_app.config["PAGE_SIZE"]),
         within=within,
         choices=SINCE_CHOICES,
         since=since,
@@ -127,6 +128,11 @@ def right_to_know():
     )
 
 
+CANDIDATE_SORTS = {
+    "subject": lambda c: (c.row.suspect.surname.lower(), c.row.suspect.forenames.lower(), c.row.suspect.ref),
+    "latest": lambda c: c.row.candidate.latest_on,
+    "victims": lambda c: len(c.row.earlier_victims),
+}
 RIGHT_TO_KNOW_SORTS = {
     "perpetrator": lambda r: (r.suspect.surname.lower(), r.suspect.forenames.lower(), r.suspect.ref),
     "latest": lambda r: r.candidate.latest_on,
