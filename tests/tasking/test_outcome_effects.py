@@ -266,3 +266,17 @@ def test_lever_outcomes_end_the_levers_they_name(client, login, world, task_type
     response = complete(client, task, outcome, note="" if ended else "Tenancy review still pending with housing.")
     assert response.status_code == 302
     assert {code for code in held if not lever_active(world.person, code)} == ended
+
+
+def test_a_lever_ended_under_the_cap_says_the_priority_is_unchanged(client, login, world):
+    # Warrant 25 + wanted 25 + firearms 15 = 65, capped at 50: without firearms still 50.
+    for code in ("outstanding_warrant", "wanted_circulated", "firearms_certificate"):
+        make_lever(world.person, code, TODAY - timedelta(days=8))
+    ranking.rescore_person(world.person.id, actor=Actor("test"))
+    task = make_task(world.person, owner=world.pc, task_type="lever_action", lever="firearms_certificate")
+    login(world.pc)
+    assert complete(client, task, "certificate_revoked").status_code == 302
+    assert fresh(Task, task.id).outcome_effects == [
+        "Holds a firearms or shotgun certificate: lever ended",
+        "priority unchanged at 90 (its other levers still reach the cap)",
+    ]

@@ -246,4 +246,6 @@ def _score_line(applied: Applied) -> str:
         return f"priority {before} → not ranked"
     if before is None:
         return f"priority {after} (not ranked before)"
+    if before == after:
+        return f"priority unchanged at {after} (its other levers still reach the cap)"
     return f"priority {before} → {after}"

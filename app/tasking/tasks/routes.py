@@ -60,6 +60,8 @@ def task_value(name: str, value) -> str:
     """An audited task value in words: labels for codes, UK local time for instants."""
     if value is None or value == "":
         return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
     if name in VALUE_LABELS:
         return VALUE_LABELS[name].get(value, str(value))
     if name in ("due_at", "completed_at") and isinstance(value, str):
