@@ -57,7 +57,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 # Each part of the product and the modules that add routes to its blueprint.
 BLUEPRINTS = {
-    "main": ["routes"],
+    "main": ["routes", "outcomes"],
     "auth": ["routes"],
     "audit": ["routes"],
     "offenders": ["persons.routes", "events.routes", "levers.routes", "relationships.routes", "custody.routes"],
@@ -65,7 +65,7 @@ BLUEPRINTS = {
     "profile": ["routes"],
     "orders": ["routes"],
     "ranking": ["targets.routes", "model_versions.routes", "backtest.routes"],
-    "tasking": ["tasks.routes", "board.routes", "meetings.routes", "outcomes.routes"],
+    "tasking": ["tasks.routes", "board.routes", "meetings.routes", "cohort.routes"],
     "referrals": ["programmes.routes", "forums.routes", "clares_law.routes"],
     "victims": ["page.routes", "dash.routes", "idva.routes", "visits.routes", "hub.routes", "feedback.routes"],
     "alerts": ["routes"],
@@ -121,7 +121,6 @@ def register_errorhandlers(app: Flask) -> None:
 NAV_SECTIONS = [
     ("Targets", [("ranking.targets", "Target list")]),
     ("Log a breach", [("orders.log_breach", "Log a breach")]),
-    ("My tasks", [("tasking.my_tasks", "My tasks")]),
     (
         "Register",
         [
@@ -134,9 +133,11 @@ NAV_SECTIONS = [
     (
         "Tasking",
         [
+            ("tasking.my_tasks", "My tasks"),
             ("tasking.board", "Task board"),
             ("tasking.meetings", "Tasking meetings"),
-            ("tasking.outcomes", "Outcomes"),
+            ("tasking.cohort_index", "Managed cohort"),
+            ("main.outcomes", "Outcomes"),
         ],
     ),
     (
@@ -173,7 +174,7 @@ NAV_SECTIONS = [
 
 def register_template_helpers(app: Flask) -> None:
     from app import catalogue
-    from app.base import today
+    from app.base import today, uk_date
     from app.security import can
 
     def nav_sections():
@@ -186,6 +187,7 @@ def register_template_helpers(app: Flask) -> None:
         return sections
 
     app.jinja_env.globals.update(catalogue=catalogue, can=can, nav_sections=nav_sections, today=today)
+    app.jinja_env.filters["ukdate"] = uk_date
 
 
 def register_commands(app: Flask) -> None:

@@ -10,7 +10,7 @@ from app.operations.models import SchedulerHeartbeat
 from app.orders.models import Breach, Order, OrderCondition
 from app.ranking.models import CurrentScore, ScoreRow, ScoreRun, ScoringModel
 from app.scheduler.models import JobRun
-from app.tasking.models import MeetingAttendee, MeetingItem, Task, TaskingMeeting
+from app.tasking.models import CohortMember, MeetingAttendee, MeetingItem, Task, TaskingMeeting
 from app.victims.contacts.models import ContactPreferences, VictimContact
 from app.victims.dash.models import DashAnswer, DashAssessment
 from app.victims.feedback.models import VictimFeedback
@@ -24,6 +24,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Breach",
+    "CohortMember",
     "ContactPreferences",
     "CurrentScore",
     "CustodyPeriod",

@@ -42,6 +42,13 @@ tasks_wanted = _signals.signal(
     `task_type`, `open_only`. Tasking answers {record id: [Task, ...]}, oldest first.""",
 )
 
+breach_outcome_recorded = _signals.signal(
+    "breach-outcome-recorded",
+    doc="""A breach's outcome was recorded (from the breach's page or the API). Sender: the Breach;
+    kwargs: `outcome` (orders' BREACH_OUTCOMES code), `user`. Tasking closes the breach's open
+    enforcement tasks with the matching outcome and answers the tasks it closed.""",
+)
+
 open_tasks_counted = _signals.signal(
     "open-tasks-counted",
     doc="""A page wants the number of open tasks about some persons. Sender: the list of person

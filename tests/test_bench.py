@@ -82,3 +82,26 @@ def test_postgresql_needs_a_database_url():
     result = run_bench("--scale", "0.05", "--engine", "postgresql")
     assert result.returncode == 2
     assert "--engine postgresql needs DATABASE_URL pointing at a PostgreSQL server" in result.stderr
+
+
+DASHBOARDS = Path(__file__).parent.parent / "scripts" / "bench_dashboards.py"
+
+
+def test_the_dashboard_benchmark_runs_and_its_two_ways_agree():
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TEST_DATABASE_URL")}
+    result = subprocess.run(
+        [sys.executable, str(DASHBOARDS), "--scale", "0.05", "--tasks", "300", "--officers", "6"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for pattern in (
+        r"^engine sqlite; 300 tasks$",
+        r"^supervisor dashboard +[\d.]+ ms +(PASS|FAIL)",
+        r"^by officer, naive +[\d.]+ ms .*x (PASS|FAIL)",
+        r"^same counts: yes$",
+    ):
+        assert re.search(pattern, result.stdout, re.M), (pattern, result.stdout)

@@ -16,13 +16,24 @@ from app.security import roles_required
 @roles_required(*ROLES)
 def index():
     show_dismissed = request.args.get("dismissed") == "1"
+    kind = request.args.get("kind") or None
+    if kind is not None and kind not in services.ALERT_KINDS:
+        abort(400)
+    query = services.alerts_for(current_user, include_dismissed=show_dismissed)
+    if kind is not None:
+        query = query.where(Alert.kind == kind)
     page = db.paginate(
-        services.alerts_for(current_user, include_dismissed=show_dismissed),
+        query,
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
     return render_template(
-        "alerts/index.html", page=page, kinds=services.ALERT_KINDS, show_dismissed=show_dismissed, form=FlaskForm()
+        "alerts/index.html",
+        page=page,
+        kinds=services.ALERT_KINDS,
+        kind=kind,
+        show_dismissed=show_dismissed,
+        form=FlaskForm(),
     )
 
 

@@ -67,7 +67,8 @@ class ImportResult:
         for name in self.files:
             c = self.counts.get(name, Counter())
             lines.append(
-                f"{name}: {c['rows']} rows; {c['created']} created, {c['updated']} updated, {c['unchanged']} unchanged"
+                f"{name}: {c['rows']} {'row' if c['rows'] == 1 else 'rows'}; {c['created']} created, "
+                f"{c['updated']} updated, {c['unchanged']} unchanged"
             )
         if self.rescored:
             lines.append(f"{self.rescored} person(s) re-scored: the target list is up to date.")

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from app.base import uk_date
 from app.ranking import scoring
 from app.ranking.model_versions.services import BAND_TABLES, BandTable
 
@@ -72,7 +73,7 @@ def described_tables(params: dict) -> list[tuple[BandTable, list[tuple[str, int]
 
 
 def day_text(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    return uk_date(day)  # the one way dates are shown
 
 
 @dataclass(frozen=True)

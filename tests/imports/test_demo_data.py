@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from app.audit.services import Actor
 from app.base import PNC_PATTERN
 from app.catalogue import LeverType, OffenceCategory, OrderType
+from app.demo import cli as demo_cli
 from app.extensions import db
 from app.imports import demo
 from app.imports.parsing import FILES
@@ -80,7 +81,9 @@ def _count(model, *where) -> int:
 # ---- through the command line and the import path ---------------------------------------------
 
 
-def test_demo_data_command_loads_the_dataset_and_a_rerun_changes_nothing(runner, tmp_path):
+def test_demo_data_command_loads_the_dataset_and_a_rerun_changes_nothing(runner, tmp_path, monkeypatch):
+    # The import path alone: the seeders that follow it are tested in tests/demo.
+    monkeypatch.setattr(demo_cli, "SEEDERS", ())
     result = runner.invoke(args=["demo-data", "--scale", "0.2"])
     assert result.exit_code == 0, result.output
     generated = re.search(
@@ -114,7 +117,8 @@ def test_demo_data_command_loads_the_dataset_and_a_rerun_changes_nothing(runner,
     assert _count(DAEvent) == events
 
 
-def test_demo_data_keeps_the_files_when_asked(runner, tmp_path):
+def test_demo_data_keeps_the_files_when_asked(runner, tmp_path, monkeypatch):
+    monkeypatch.setattr(demo_cli, "SEEDERS", ())
     target = tmp_path / "kept" / "csv"
     result = runner.invoke(args=["demo-data", "--scale", "0.05", "--seed", "7", "--keep", str(target)])
     assert result.exit_code == 0, result.output

@@ -325,12 +325,12 @@ def test_why_here_explains_each_part_from_the_stored_row_and_the_model(world, cl
     assert "Why is Ash ALDERWOOD here?" in why
     assert "Priority 95 = harm 70 + opportunity 25." in why
     assert (
-        f"R Recency: 30 points — latest event on {latest.day} {latest:%b %Y}, 0.7 months on the street before "
-        f"{TODAY.day} {TODAY:%b %Y}; band “up to 3 months”."
+        f"R Recency: 30 points — latest event on {latest:%d %b %Y}, 0.7 months on the street before "
+        f"{TODAY:%d %b %Y}; band “up to 3 months”."
     ) in why
     assert (
         f"F Frequency: 10 points — 2 incidents (one victim, one day; 2 events) in the 36 months to "
-        f"{TODAY.day} {TODAY:%b %Y}; band “2 events”."
+        f"{TODAY:%d %b %Y}; band “2 events”."
     ) in why
     assert "G Gravity: 20 points — 375 harm days in total" in why and "band “365–999 days”" in why
     assert (
@@ -341,7 +341,7 @@ def test_why_here_explains_each_part_from_the_stored_row_and_the_model(world, cl
     assert "The levers add up to 25; the cap is 50." in why and "capped" not in why
     assert "Serial perpetrator: 2 or more distinct victims in the 36 months (here 2)." in why
     assert "High-risk event (DASH): an event in the 36 months graded high risk on the DASH form." in why
-    assert f"Order in force: the subject of an order in force on {TODAY.day} {TODAY:%b %Y}." in why
+    assert f"Order in force: the subject of an order in force on {TODAY:%d %b %Y}." in why
     assert f"From score run {run.id}" in why
 
     delta = why_panel(page, "T-DELTA")

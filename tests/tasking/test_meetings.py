@@ -119,7 +119,11 @@ def test_a_supervisor_records_a_meeting_and_the_agenda_is_top_n_plus_breaches(cl
         "Riya Bhatt (IDVA service)",
     ]
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.object_type == "tasking_meeting"))
-    assert entry.action == "create" and entry.data["agenda"][2] == {"person": "P4", "reason": "breach"}
+    assert entry.action == "create" and entry.data["agenda"][2] == {
+        "person": "P4",
+        "reason": "breach",
+        "review_due": False,
+    }
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Breach since the last meeting" in page and "Top of the target list" in page
 

@@ -4,7 +4,7 @@ their events under scoring model v2, and the target list hides persons in custod
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -224,6 +224,16 @@ def releases_between(first: date, last: date) -> list[CustodyPeriod]:
                 ),
             )
             .order_by(CustodyPeriod.expected_release_on, CustodyPeriod.id)
+        )
+    )
+
+
+def releases_due(first: date, days: int) -> int:
+    """How many persons still in custody are expected out from `first` to `days` days after it."""
+    return db.session.scalar(
+        sa.select(sa.func.count(CustodyPeriod.id)).where(
+            CustodyPeriod.custody_to.is_(None),
+            CustodyPeriod.expected_release_on.between(first, first + timedelta(days=days)),
         )
     )
 

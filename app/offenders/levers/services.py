@@ -195,12 +195,15 @@ def end_lever(
     expected_record_id: int,
     expected_version: int,
     actor: Actor | None = None,
+    commit: bool = True,
 ) -> Lever:
     """Mark a lever no longer active from `ended_on`, with a note: a new record, active false.
 
     The form carries the record it was opened on (id and version). If the lever's latest record
     has changed since, nothing is written (EditConflict). The record it supersedes has its version
     moved in the same transaction, so two users ending the same lever at once cannot both succeed.
+    With commit=False (a task's outcome ends the lever) the change is flushed into the caller's
+    transaction, which commits it with the rest of its work.
     """
     current = latest_lever_record(person, code)
     if current is None or not current.active:
@@ -235,7 +238,8 @@ def end_lever(
     try:
         db.session.flush()
         signals.scoring_facts_changed.send(person.id, trigger="lever", actor=actor, as_of=local_today())
-        db.session.commit()
+        if commit:
+            db.session.commit()
     except (StaleDataError, IntegrityError) as exc:
         db.session.rollback()
         raise EditConflict() from exc

@@ -408,7 +408,9 @@ def export_target_list(filters: TargetFilters, *, actor: Actor) -> tuple[TargetL
     audit.record(
         "export",
         f"exported the target list as CSV (current list on score run {run.id} as of {run.as_of.isoformat()}; "
-        f"{len(result.entries)} rows" + (f"; filters {filters.as_dict()}" if filters.as_dict() else "") + ")",
+        f"{len(result.entries)} {'row' if len(result.entries) == 1 else 'rows'}"
+        + (f"; filters {filters.as_dict()}" if filters.as_dict() else "")
+        + ")",
         object_type="targets",
         object_ref=run.as_of.isoformat(),
         data={"run_id": run.id, "filters": filters.as_dict(), "rows": len(result.entries), "format": "csv"},

@@ -21,7 +21,7 @@ from app.referrals.clares_law.forms import (
 from app.referrals.clares_law.models import APPLICANT_RELATIONSHIPS, CLARE_CLOSURES, CLARE_DECISIONS, CLARE_ROUTES
 from app.referrals.programmes.routes import actor
 from app.security import roles_required
-from app.web import form_version, page_number, show_errors
+from app.web import ListPage, form_version, page_number, show_errors
 
 READERS = clare.CLARE_READERS
 WRITERS = clare.CLARE_WRITERS
@@ -104,6 +104,7 @@ def clare_candidates():
     return render_template(
         "referrals/clare_candidates.html",
         rows=rows,
+        listing=ListPage(rows, keys=CANDIDATE_SORTS, per_page=current_app.config["PAGE_SIZE"]),
         within=within,
         choices=SINCE_CHOICES,
         since=since,
@@ -125,11 +126,27 @@ def right_to_know():
     return render_template(
         "referrals/right_to_know.html",
         rows=rows,
+        listing=ListPage(rows, keys=RIGHT_TO_KNOW_SORTS, per_page=current_app.config["PAGE_SIZE"]),
         within=within,
         choices=SINCE_CHOICES,
         since=since,
         offences=clare.offence_labels(),
     )
+
+
+# Columns a user may sort the candidates by (each item's `row` is the register's candidate row);
+# without a choice they stay in the rule's order, the most recently seen partnership first.
+def _by_name(item) -> tuple:
+    suspect = item.row.suspect
+    return (suspect.surname.lower(), suspect.forenames.lower(), suspect.ref)
+
+
+CANDIDATE_SORTS = {
+    "subject": _by_name,
+    "since": lambda item: item.row.candidate.partner_since,
+    "harm": lambda item: item.row.candidate.earlier_harm_days,
+}
+RIGHT_TO_KNOW_SORTS = {**{k: v for k, v in CANDIDATE_SORTS.items() if k != "subject"}, "perpetrator": _by_name}
 
 
 # Right to Know belongs to Clare's Law (the DA Hub owns it); the register's menu has long linked
