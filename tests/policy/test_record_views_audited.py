@@ -19,6 +19,7 @@ from app.extensions import db
 from app.offenders.custody import services as custody
 from app.orders.breaches.services import BreachReport, log_breach
 from app.ranking.services import run_ranking
+from app.tasking.cohort import services as cohort
 from app.tasking.meetings import services as meeting_services
 from app.victims.dash import services as dash
 from app.victims.dash.questions import DASH_QUESTIONS
@@ -65,6 +66,7 @@ def world(app, make_user):
     meeting = meeting_services.create_meeting(
         meeting_services.MeetingInput(held_on=t, title="North PDA tasking", agenda_size=2), user=users["supervisor"]
     )
+    member = cohort.adopt(perp.ref, "Serial perpetrator, two victims", user=users["supervisor"])
     referral = make_referral(perp, "referred")
     forum = make_forum_referral("marac", at_risk=victim, perpetrator=perp)
     case = make_clare_case(perp, victim, application_on=t - timedelta(days=3))
@@ -78,6 +80,7 @@ def world(app, make_user):
         "breach": breach.ref,
         "task": str(task.id),
         "meeting": str(meeting.id),
+        "cohort_member": str(member.id),
         "run_as_of": t.isoformat(),
         "referral": referral.ref,
         "forum": forum.ref,
@@ -151,6 +154,7 @@ PAGES = [
     ("/orders/breaches/{breach}", "view", "breach", "breach", True),
     ("/tasks/{task}", "view", "task", "task", True),
     ("/meetings/{meeting}", "view", "tasking_meeting", "meeting", True),
+    ("/cohort/{cohort_member}/exit", "view", "cohort_member", "person", True),
     ("/meetings/{meeting}/pack", "export", "tasking_meeting", "meeting", False),
     ("/meetings/{meeting}/pack.csv", "export", "tasking_meeting", "meeting", False),
     ("/referrals/programme/{referral}", "view", "programme_referral", "referral", True),

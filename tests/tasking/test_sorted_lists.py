@@ -1,5 +1,6 @@
 """Long lists worked out in memory sort by the column the user chooses and come in pages: the
-hidden-harm list and the Right-to-Know candidates, through app.web.ListPage."""
+hidden-harm list (served by victims since issue 13, at the same address) and the Right-to-Know
+candidates, through app.web.ListPage."""
 
 from datetime import timedelta
 

@@ -71,6 +71,7 @@ def cohort_exit(member_id):
     check = cohort.desistance_of([member])[member.id]
     status = 200
     if request.method == "GET":
+        cohort.view_member(member, actor=Actor.of(current_user), reason=request.args.get("reason"))
         form.version_id.data = member.version_id
         form.exited_on.data = local_today()
         if check.passes:

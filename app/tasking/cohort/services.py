@@ -165,6 +165,19 @@ def list_members(*, include_exited: bool = False, actor: Actor) -> list[CohortMe
     return members
 
 
+def view_member(member: CohortMember, *, actor: Actor, reason: str | None = None) -> None:
+    """Record the consultation of a membership (the exit form shows the person and the exit check)."""
+    audit.record(
+        "view",
+        f"viewed {member.person.ref}'s managed-cohort membership",
+        object_type="cohort_member",
+        object_ref=member.person.ref,
+        reason=reason,
+        actor=actor,
+    )
+    db.session.commit()
+
+
 def _require_manager(user: User) -> None:
     if not user.has_any_role(*COHORT_MANAGERS):
         raise PermissionError("Only a supervisor manages the cohort.")
