@@ -155,6 +155,14 @@ def rescore_persons(
     started_at = utcnow()
     as_of = as_of or local_today()
     ids = sorted(set(person_ids))
+    if ids and db.session.get_bind().dialect.name == "postgresql":
+        # One re-score of a person at a time (two breaches of one order logged at once): wait for
+        # the other's commit, then score with what it wrote and replace its current score, rather
+        # than both adding one. FOR NO KEY UPDATE: the foreign keys' checks (FOR KEY SHARE) of the
+        # same transactions do not conflict with it. (SQLite has one writer at a time anyway.)
+        db.session.execute(
+            sa.select(Person.id).where(Person.id.in_(ids)).order_by(Person.id).with_for_update(key_share=True)
+        )
     model = list_model()
     scores = score_some(ids, as_of, model) if ids else []
     record_run(

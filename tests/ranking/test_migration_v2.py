@@ -77,9 +77,15 @@ def test_an_untouched_v1_gives_way_to_v2_and_the_runs_become_the_current_scores(
         conn.execute(sa.text("UPDATE score_runs SET trigger = 'custody' WHERE id = 5"))
 
 
+def _v1_params(conn) -> dict:
+    """Version 1's numbers as stored (PostgreSQL's driver reads JSON as a dict, SQLite's as text)."""
+    raw = conn.execute(sa.text("SELECT params FROM scoring_models WHERE version = 1")).scalar()
+    return raw if isinstance(raw, dict) else json.loads(raw)
+
+
 def test_a_force_that_published_its_own_numbers_keeps_them_current(app_before_v2):
     with db.engine.begin() as conn:
-        params = json.loads(conn.execute(sa.text("SELECT params FROM scoring_models WHERE version = 1")).scalar())
+        params = _v1_params(conn)
         params["opportunity_cap"] = 40
         _insert(conn, "scoring_models", version=2, published_at="2026-11-20 00:00:00", note="force numbers",
                 params=json.dumps(params))  # fmt: skip
@@ -92,7 +98,7 @@ def test_a_force_that_published_its_own_numbers_keeps_them_current(app_before_v2
 
 def test_a_changed_v1_is_not_untouched(app_before_v2):
     with db.engine.begin() as conn:
-        params = json.loads(conn.execute(sa.text("SELECT params FROM scoring_models WHERE version = 1")).scalar())
+        params = _v1_params(conn)
         params["recency"][0]["points"] = 31
         conn.execute(sa.text("UPDATE scoring_models SET params = :p"), {"p": json.dumps(params)})
     upgrade(directory=MIGRATIONS)
