@@ -64,7 +64,7 @@ def register_url_converters(app: Flask) -> None:
 
 # Each part of the product and the modules that add routes to its blueprint.
 BLUEPRINTS = {
-    "main": ["routes"],
+    "main": ["routes", "outcomes"],
     "auth": ["routes", "account"],
     "audit": ["routes"],
     "offenders": [
@@ -74,12 +74,13 @@ BLUEPRINTS = {
         "relationships.routes",
         "retention.routes",
         "merge.routes",
+        "custody.routes",
     ],
     "network": ["routes"],
     "profile": ["routes"],
     "orders": ["routes"],
-    "ranking": ["targets.routes", "model_versions.routes"],
-    "tasking": ["tasks.routes", "board.routes", "meetings.routes", "outcomes.routes"],
+    "ranking": ["targets.routes", "model_versions.routes", "backtest.routes"],
+    "tasking": ["tasks.routes", "board.routes", "meetings.routes", "cohort.routes"],
     "referrals": ["programmes.routes", "forums.routes", "clares_law.routes"],
     "victims": ["page.routes", "dash.routes", "idva.routes", "visits.routes", "hub.routes", "feedback.routes"],
     "alerts": ["routes"],
@@ -147,7 +148,6 @@ def register_errorhandlers(app: Flask) -> None:
 NAV_SECTIONS = [
     ("Targets", [("ranking.targets", "Target list")]),
     ("Log a breach", [("orders.log_breach", "Log a breach")]),
-    ("My tasks", [("tasking.my_tasks", "My tasks")]),
     (
         "Register",
         [
@@ -160,9 +160,11 @@ NAV_SECTIONS = [
     (
         "Tasking",
         [
+            ("tasking.my_tasks", "My tasks"),
             ("tasking.board", "Task board"),
             ("tasking.meetings", "Tasking meetings"),
-            ("tasking.outcomes", "Outcomes"),
+            ("tasking.cohort_index", "Managed cohort"),
+            ("main.outcomes", "Outcomes"),
         ],
     ),
     (
@@ -190,6 +192,7 @@ NAV_SECTIONS = [
         [
             ("imports.upload", "Import"),
             ("ranking.model_versions", "Scoring model"),
+            ("ranking.backtest", "Backtest"),
             ("auth.users", "Users"),
             ("audit.index", "Audit log"),
         ],
@@ -199,7 +202,7 @@ NAV_SECTIONS = [
 
 def register_template_helpers(app: Flask) -> None:
     from app import catalogue
-    from app.base import today
+    from app.base import today, uk_date
     from app.security import can
 
     def nav_sections():
@@ -212,6 +215,7 @@ def register_template_helpers(app: Flask) -> None:
         return sections
 
     app.jinja_env.globals.update(catalogue=catalogue, can=can, nav_sections=nav_sections, today=today)
+    app.jinja_env.filters["ukdate"] = uk_date
 
 
 def register_commands(app: Flask) -> None:
@@ -219,6 +223,7 @@ def register_commands(app: Flask) -> None:
     from app.demo.cli import demo_data_command
     from app.imports.cli import import_data_command
     from app.network.cli import network_findings_command
+    from app.ranking.backtest.cli import backtest_command
     from app.ranking.cli import rank_command
     from app.scheduler.cli import scheduler_cli
 
@@ -226,5 +231,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(import_data_command)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(rank_command)
+    app.cli.add_command(backtest_command)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(network_findings_command)

@@ -107,6 +107,20 @@ def local_time(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=local_zone())
 
 
+def uk_date(value, default: str = "—") -> str:
+    """A date (or the local day of an instant) the one way Achilles shows dates: 25 Oct 2026."""
+    if value is None or value == "":
+        return default
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        value = local_date(value) if value.tzinfo else value.date()
+    return value.strftime("%d %b %Y")
+
+
 # ---- references ----------------------------------------------------------------------------------
 
 # A reference from the force's records system, and a PNC ID (e.g. 2019/1234567A).

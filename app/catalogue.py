@@ -99,6 +99,8 @@ TASK_TYPES = {
     "order_application": "Order application",
     "programme_referral": "Programme referral",
     "right_to_know": "Right-to-Know disclosure",
+    "pre_release": "Pre-release planning",
+    "risk_review": "Risk review",
 }
 
 TASK_STATUSES = {"open": "Open", "in_progress": "In progress", "done": "Done", "cancelled": "Cancelled"}
@@ -113,6 +115,10 @@ TASK_OUTCOMES = {
     "visit_completed": "Visit completed",
     "victim_contacted": "Victim contacted",
     "no_further_action": "No further action",
+    "cautioned": "Cautioned",
+    "returned_to_court": "Returned to court",
+    "certificate_revoked": "Certificate revoked",
+    "lever_ended": "Acted on: the lever no longer applies",
 }
 
 TASK_PRIORITIES = {"high": "High", "normal": "Normal", "low": "Low"}
@@ -139,9 +145,28 @@ AGENDA_REASONS = {
     "breach": "Breach since the last meeting",
     "ranked_and_breach": "Top of the target list and a breach since the last meeting",
     "added": "Added by the meeting",
+    "review": "Plan due for review",
+    "cohort": "Managed cohort: no plan yet",
 }
 
-SCORE_TRIGGERS = {"nightly": "Nightly", "manual": "Manual", "breach": "Breach", "import": "Import"}
+# Why a person leaves the managed cohort (MATAC): "desisted" is checked against the records.
+COHORT_EXIT_REASONS = {
+    "desisted": "No DA event for 12 weeks and the score has fallen by a quarter",
+    "custody": "In custody",
+    "moved_away": "Moved out of the force area",
+    "programme_completed": "Completed a perpetrator programme",
+    "other": "Other (say why)",
+}
+
+SCORE_TRIGGERS = {
+    "nightly": "Nightly",
+    "manual": "Manual",
+    "breach": "Breach",
+    "import": "Import",
+    "event": "DA event recorded or corrected",
+    "lever": "Lever noted or ended",
+    "custody": "Custody recorded or changed",
+}
 
 
 class OffenceCategory(db.Model):

@@ -97,3 +97,64 @@ def bar_chart(
     parts.append("</svg>")
     # Every piece of text above is escaped, so the SVG is safe to mark up.
     return Markup("".join(parts))  # noqa: S704  # nosec B704
+
+
+COLUMN_WIDTH = 480
+COLUMN_TOP = 22
+COLUMN_BOTTOM = 34
+COLUMN_LEFT = 36
+COLUMN_AREA = 120
+
+
+def column_chart(chart_id: str, title: str, description: str, bars: list[Bar]) -> Markup:
+    """A small vertical bar chart (a trend: one column per month, oldest first) as <svg role="img">,
+    its value printed above each column; the figures are also in the page's table."""
+    top_value, tick_step = _scale(max((b.value for b in bars), default=0))
+    height = COLUMN_TOP + COLUMN_AREA + COLUMN_BOTTOM
+    slot = (COLUMN_WIDTH - COLUMN_LEFT - 4) / max(len(bars), 1)
+    base_y = COLUMN_TOP + COLUMN_AREA
+    cid = escape(chart_id)
+    parts = [
+        f'<svg class="chart chart--columns" id="{cid}" width="{COLUMN_WIDTH}" height="{height}" '
+        f'viewBox="0 0 {COLUMN_WIDTH} {height}" role="img" aria-labelledby="{cid}-title {cid}-desc" '
+        'xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="{cid}-title">{escape(title)}</title>',
+        f'<desc id="{cid}-desc">{escape(description)}</desc>',
+    ]
+    ticks = round(top_value / tick_step)
+    for n in range(ticks + 1):
+        y = base_y - COLUMN_AREA * n / ticks
+        parts.append(
+            f'<line class="chart-grid" x1="{COLUMN_LEFT}" y1="{y:.1f}" x2="{COLUMN_WIDTH - 4}" y2="{y:.1f}" '
+            'aria-hidden="true"/>'
+        )
+        parts.append(
+            f'<text class="chart-tick" x="{COLUMN_LEFT - 4}" y="{y + 4:.1f}" text-anchor="end" aria-hidden="true">'
+            f"{tick_step * n:g}</text>"
+        )
+    for n, bar in enumerate(bars):
+        x = COLUMN_LEFT + slot * n
+        length = 0 if top_value <= 0 else max(0.0, min(1.0, bar.value / top_value)) * COLUMN_AREA
+        centre = x + slot / 2
+        parts.append('<g class="chart-row">')
+        parts.append(
+            f'<rect class="chart-bar chart-bar--0" x="{x + slot * 0.15:.1f}" y="{base_y - length:.1f}" '
+            f'width="{slot * 0.7:.1f}" height="{length:.1f}"/>'
+        )
+        text = bar.text if bar.text is not None else f"{bar.value:g}"
+        parts.append(
+            f'<text class="chart-tick" x="{centre:.1f}" y="{base_y - length - 4:.1f}" text-anchor="middle">'
+            f"{escape(text)}</text>"
+        )
+        parts.append(
+            f'<text class="chart-tick" x="{centre:.1f}" y="{base_y + 16}" text-anchor="middle">'
+            f"{escape(_short(bar.label))}</text>"
+        )
+        parts.append("</g>")
+    parts.append(
+        f'<line class="chart-axis" x1="{COLUMN_LEFT}" y1="{base_y}" x2="{COLUMN_WIDTH - 4}" y2="{base_y}" '
+        'aria-hidden="true"/>'
+    )
+    parts.append("</svg>")
+    # Every piece of text above is escaped, so the SVG is safe to mark up.
+    return Markup("".join(parts))  # noqa: S704  # nosec B704

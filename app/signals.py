@@ -42,6 +42,13 @@ tasks_wanted = _signals.signal(
     `task_type`, `open_only`. Tasking answers {record id: [Task, ...]}, oldest first.""",
 )
 
+breach_outcome_recorded = _signals.signal(
+    "breach-outcome-recorded",
+    doc="""A breach's outcome was recorded (from the breach's page or the API). Sender: the Breach;
+    kwargs: `outcome` (orders' BREACH_OUTCOMES code), `user`. Tasking closes the breach's open
+    enforcement tasks with the matching outcome and answers the tasks it closed.""",
+)
+
 open_tasks_counted = _signals.signal(
     "open-tasks-counted",
     doc="""A page wants the number of open tasks about some persons. Sender: the list of person
@@ -111,6 +118,14 @@ person_disposed = _signals.signal(
     about them. Sender: the person id; kwargs: `actor`. Clear free text that could identify them
     (narratives, notes, addresses) and keep what counts need (dates, types, outcomes). Return a
     dict of what you cleared, e.g. {"breach_narratives": 3}; do not commit.""",
+)
+
+
+pre_release_task_wanted = _signals.signal(
+    "pre-release-task-wanted",
+    doc="""Someone ranked high before custody, or with an order protecting a victim, is expected out
+    of custody soon. Sender: the CustodyPeriod; kwargs: `person` (Person), `reasons` (list of str),
+    `actor`. Tasking raises a pre-release planning task for the supervisors and answers it.""",
 )
 
 

@@ -1,7 +1,7 @@
 """Helpers every part's routes and forms share: service errors onto form fields, a form's version
 number, safe return addresses, page numbers, CSV cells a spreadsheet never runs, common fields."""
 
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import request
 from wtforms import DateField, DateTimeLocalField, RadioField, SelectField, SelectMultipleField, TimeField
@@ -36,10 +36,15 @@ def safe_next(value: str | None) -> str | None:
     backslashes are refused outright, because browsers drop or rewrite them (`/\\t/evil.example`
     would become `//evil.example`)."""
     value = (value or "").strip()
-    if not value.startswith("/") or value.startswith("//") or len(value) >= 500:
+    if len(value) >= 500:
         return None
-    if "\\" in value or any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in value):
-        return None
+    # Checked as written and percent-decoded once, so `/%09/evil.example` is refused as well.
+    # (a decoded space is allowed: `?q=Jo%20Ryan` is a search, not a trick).
+    for form, lowest in ((value, 0x21), (unquote(value), 0x20)):
+        if not form.startswith("/") or form.startswith("//"):
+            return None
+        if "\\" in form or any(ord(ch) < lowest or ord(ch) == 0x7F for ch in form):
+            return None
     parts = urlsplit(value)
     if parts.scheme or parts.netloc:
         return None
@@ -131,3 +136,38 @@ class Moment(DateTimeLocalField):
         kwargs.setdefault("format", ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
         kwargs.setdefault("invalid_value_message", "Enter a real date and time, for example 2026-11-28 17:05.")
         super().__init__(label, validators, **kwargs)
+
+
+class ListPage:
+    """One page of a list worked out in memory (findings that are not one query), sorted by a column
+    the user chose: `sort` (a key of the list's sort keys) and `order` ("asc" or "desc") come from
+    the query string; an unknown key falls back to the list's own order."""
+
+    def __init__(self, rows: list, *, keys: dict, default: str | None = None, per_page: int = 50, args=None):
+        args = request.args if args is None else args
+        sort = args.get("sort", "")
+        self.sort = sort if sort in keys else default
+        self.descending = args.get("order") == "desc"
+        if self.sort is not None and sort in keys:
+            rows = sorted(rows, key=keys[self.sort], reverse=self.descending)
+        self.total = len(rows)
+        self.pages = max(1, -(-self.total // per_page))
+        raw = args.get("page", "1").strip()
+        page = int(raw) if raw.isdigit() and 0 < int(raw) < MAX_PAGE else 1
+        self.page = min(page, self.pages)
+        self.rows = rows[(self.page - 1) * per_page : self.page * per_page]
+        self.args = {k: v for k, v in args.items() if k not in ("page", "sort", "order")}
+
+    def sort_args(self, key: str) -> dict:
+        """The query string that sorts by `key` (the other way round if it is already sorted by it)."""
+        order = "desc" if self.sort == key and not self.descending else "asc"
+        return {**self.args, "sort": key, "order": order}
+
+    def aria_sort(self, key: str) -> str:
+        if self.sort != key:
+            return "none"
+        return "descending" if self.descending else "ascending"
+
+    def page_args(self, page: int) -> dict:
+        extra = {"sort": self.sort, "order": "desc" if self.descending else "asc"} if self.sort else {}
+        return {**self.args, **extra, "page": page}

@@ -118,6 +118,10 @@ def make_referral(person: Person, state: str = "identified", *, programme: str =
     actor = Actor("test-setup")
     referral = referrals.identify(person, actor=actor, identified_on=on)
     for to_state in REFERRAL_PATHS[state]:
+        if to_state == "completed":  # a programme is completed only after a session attended
+            referrals.add_attendance(
+                referral, session_on=on or referral.state_on, attendance="attended", note=None, actor=actor
+            )
         referrals.move(
             referral,
             to_state,

@@ -55,7 +55,7 @@ def test_an_empty_database_upgrades_seeds_the_catalogues_and_matches_the_models(
                 "offence_categories": 18,
                 "order_types": 12,
                 "lever_types": 12,
-                "scoring_models": 1,
+                "scoring_models": 2,  # v1 and v2
             }
             harm = dict(conn.execute(sa.text("SELECT code, harm_days FROM offence_categories")).all())
             assert harm["rape"] == 1825 and harm["non_crime_incident"] == 0 and harm["breach_criminal_order"] == 30

@@ -16,15 +16,26 @@ from app.security import roles_required
 @roles_required(*ROLES)
 def index():
     show_dismissed = request.args.get("dismissed") == "1"
+    kind = request.args.get("kind") or None
+    if kind is not None and kind not in services.ALERT_KINDS:
+        abort(400)
+    query = services.alerts_for(current_user, include_dismissed=show_dismissed)
+    if kind is not None:
+        query = query.where(Alert.kind == kind)
     page = db.paginate(
-        services.alerts_for(current_user, include_dismissed=show_dismissed),
+        query,
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
     # Alerts name persons and say things about them: reading them is a consultation (DPA s.62).
     services.record_view(page.items, actor=Actor.of(current_user))
     html = render_template(
-        "alerts/index.html", page=page, kinds=services.ALERT_KINDS, show_dismissed=show_dismissed, form=FlaskForm()
+        "alerts/index.html",
+        page=page,
+        kinds=services.ALERT_KINDS,
+        kind=kind,
+        show_dismissed=show_dismissed,
+        form=FlaskForm(),
     )
     db.session.commit()  # after rendering, so the alerts shown are not read again one by one
     return html

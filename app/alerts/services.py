@@ -18,6 +18,8 @@ ALERT_KINDS = {
     "clare_overdue": "Clare's Law case past 28 days",
     "data_quality": "Data reported wrong",
     "idva_no_contact": "No IDVA contact in 2 working days",
+    "deferral_approval": "Put-aside awaiting approval",
+    "task_raised": "Task raised for you",
 }
 
 

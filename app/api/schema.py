@@ -30,12 +30,12 @@ TARGET = {
     "properties": {
         "person_ref": {"type": "string", "description": "The person's reference."},
         "priority": {**POINTS, "description": "harm + opportunity; the list is sorted on it."},
-        "harm": {**POINTS, "description": "R + F + G + V (0-110 under the default model)."},
+        "harm": {**POINTS, "description": "R + F + G + V (0-120 under the default model v2, 0-110 under v1)."},
         "opportunity": {**POINTS, "description": "Sum of the active levers' weights, capped (50 by default)."},
-        "R": {**POINTS, "description": "Recency: months since the latest event."},
-        "F": {**POINTS, "description": "Frequency: events in the 36-month window."},
+        "R": {**POINTS, "description": "Recency: months since the latest event (v2: months not in custody)."},
+        "F": {**POINTS, "description": "Frequency: events (v2: incidents) in the 36-month window."},
         "G": {**POINTS, "description": "Gravity: total harm days of the events in the window."},
-        "V": {**POINTS, "description": "Victims: distinct victims in the window."},
+        "V": {**POINTS, "description": "Victims: distinct victims in the window (v2: aged 16 or over)."},
         "levers": {
             "type": "object",
             "description": 'Each active lever and its weight, e.g. {"outstanding_warrant": 25}.',
@@ -44,7 +44,18 @@ TARGET = {
         "flags": {
             "type": "array",
             "description": "Raised flags, always in this order.",
-            "items": {"type": "string", "enum": ["serial", "escalating", "high_risk", "active_order", "recent_breach"]},
+            "items": {
+                "type": "string",
+                "enum": [
+                    "serial",
+                    "escalating",
+                    "high_risk",
+                    "active_order",
+                    "recent_breach",
+                    "in_custody",
+                    "release_due",
+                ],
+            },
         },
     },
 }

@@ -20,7 +20,10 @@ PATHS = {
         "get": {
             "summary": "The ranked target list (supervisor or analyst)",
             "description": "Ordered by priority, then harm, then latest event (newest first), then person reference. "
-            "A person with no event in the 36-month window is not ranked. Same objects as `flask rank --json`.",
+            "A person with no event in the 36-month window is not ranked. Same objects as `flask rank --json`. "
+            "Without as_of (and model) the answer is the current scores: the last full ranking, updated by "
+            "every re-score since (a breach, an event, a lever, a custody change, an import); nothing is "
+            "worked out again. With as_of or another model version the list is worked out for that day.",
             "parameters": [
                 {
                     "name": "as_of",
@@ -34,6 +37,13 @@ PATHS = {
                     "in": "query",
                     "required": False,
                     "description": "Return only the first N ranked persons; default all.",
+                    "schema": {"type": "integer", "minimum": 1},
+                },
+                {
+                    "name": "model",
+                    "in": "query",
+                    "required": False,
+                    "description": "Score with this published scoring model version; default the current one.",
                     "schema": {"type": "integer", "minimum": 1},
                 },
             ],
@@ -52,10 +62,11 @@ PATHS = {
 @bp.get("/targets")
 @roles_required(*READERS)
 def targets():
+    raw_as_of = request.args.get("as_of")
     try:
-        as_of = services.parse_as_of(request.args.get("as_of"))
+        as_of = services.parse_as_of(raw_as_of) if raw_as_of is not None and raw_as_of.strip() else None
         limit = services.parse_limit(request.args.get("limit"))
+        model = services.parse_model(request.args.get("model"))
     except services.BadInput as exc:
         return jsonify(error=exc.message, field=exc.field), 400
-    scores = services.view_targets(as_of, limit, actor=Actor.of(current_user), via="API")
-    return jsonify([s.to_json() for s in scores])
+    return jsonify(services.view_targets(as_of, limit, actor=Actor.of(current_user), via="API", model=model))

@@ -83,6 +83,11 @@ class PasswordForm(FlaskForm):
 
 
 class RevokeTokensForm(FlaskForm):
+    # Revoking cannot be undone (new tokens must be issued), so it is confirmed first.
+    confirm = BooleanField(
+        "Yes: revoke every API token of this user now. Programs using them stop working at once.",
+        validators=[DataRequired(message="Tick the box to confirm: revoking cannot be undone.")],
+    )
     submit = SubmitField("Revoke all API tokens")
 
 

@@ -204,9 +204,12 @@ def user_password(username):
 @roles_required("admin")
 def user_revoke_tokens(username):
     user = _user_or_404(username)
-    if RevokeTokensForm(prefix="rv").validate_on_submit():
+    form = RevokeTokensForm(prefix="rv")
+    if form.validate_on_submit():
         revoked = services.revoke_tokens(user, actor=Actor.of(current_user))
         flash(f"{revoked} API token(s) revoked for {user.username}.", "success")
+    elif form.confirm.errors:
+        flash("Nothing was revoked: " + " ".join(form.confirm.errors), "danger")
     return redirect(url_for("auth.user_edit", username=username))
 
 

@@ -10,7 +10,8 @@ from flask.cli import with_appcontext
 
 from app.audit.services import Actor
 from app.base import local_today
-from app.demo import network, register, victims
+from app.demo import network, referrals, register, reviews, tasking, victims
+from app.demo import ranking as ranking_demo
 from app.extensions import db
 from app.imports import demo, services
 from app.imports.cli import report
@@ -19,7 +20,19 @@ from app.offenders.models import Person
 # What the import cannot carry, seeded through each part's own services after the import, in this
 # order. Each is `seed(*, today, seed, actor) -> str` (a line saying what it added), deterministic
 # for a seed, and adds nothing to a register that already holds its records.
-SEEDERS: tuple = (register.seed, victims.seed, network.seed)
+# tasking first after the register (and the review and duplicate records): it adds nothing once any
+# task is held, and victims and ranking raise tasks (contact before an order ends, pre-release);
+# tasking also runs the past rankings that referrals and ranking read. The network's families come
+# before the ranking, which ranks everyone last.
+SEEDERS: tuple = (
+    register.seed,
+    reviews.seed,
+    tasking.seed,
+    referrals.seed,
+    victims.seed,
+    network.seed,
+    ranking_demo.seed,
+)
 
 
 @click.command("demo-data")

@@ -1,5 +1,7 @@
-"""Demo records for the MoPI review and duplicate pages (invented people only): old records due a
-review in each group, and persons recorded twice in the ways duplicates really arise."""
+"""Demo seeder: what the import contract does not carry about persons, through the register's own
+services: warning markers, aliases and addresses of the most active perpetrators (and addresses of
+their victims). Invented names and streets only; deterministic for a seed; adds nothing to a
+register that already holds any of these records."""
 
 import random
 from datetime import date, timedelta
@@ -7,93 +9,132 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from app.audit.services import Actor
+from app.catalogue import WARNING_MARKERS
 from app.extensions import db
+from app.imports.demo_vocabulary import FORENAMES, STREETS, SURNAMES
 from app.offenders.events import services as events
-from app.offenders.models import Person
+from app.offenders.models import Address, DAEvent, Person, PersonAlias, WarningMarker
 from app.offenders.persons import services as persons
+from app.offenders.retention import services as retention
 
-PREFIX = "DEMO-R"
-# (offence, years ago): group 3 after 6 clear years, group 2 after 10, group 1 reviewed after 10.
-OLD_RECORDS = [
-    ("harassment", 7),
-    ("criminal_damage", 8),
-    ("malicious_communications", 9),
-    ("common_assault", 11),
-    ("abh", 12),
-    ("gbh", 13),
-]
-SURNAMES = ["Ashworth", "Brennock", "Calloway", "Dunmore", "Eskdale", "Fairhurst", "Glenister", "Holloway"]
-OLD_NAMES = ["Leslie", "Glyn", "Osian", "Perry", "Nolan", "Wyn", "Carys"]
-VICTIM_NAMES = ["Alex", "Morgan", "Rowan", "Jordan", "Casey", "Quinn", "Avery", "Reese", "Sasha", "Tamsin", "Ellis"]
-# (forenames of the first record, of its duplicate, how they differ)
-DUPLICATES = [
-    ("Robert", "Bob", "nickname"),
-    ("Jonathan", "Jon", "nickname"),
-    ("Katherine", "Kate", "nickname"),
-    ("Daniel", "Daniel", "pnc"),
-    ("Terence", "Terry", "alias"),
-]
+ACTIVE_PERPETRATORS = 150
+WITH_ALIASES = 45
+# Markers weighted as a DA caseload carries them: violence most, firearms rarely.
+MARKER_MIX = (
+    ("violence", 10),
+    ("weapons", 4),
+    ("drugs", 5),
+    ("mental_health", 4),
+    ("self_harm", 2),
+    ("suicide_risk", 1),
+    ("escape_risk", 1),
+    ("firearms", 1),
+)
+POSTCODE_AREAS = ("NG1", "NG4", "EM2", "EM7", "SV3", "SV9", "WF5", "HB1", "CT2", "CT8")
+
+
+def _most_active(limit: int) -> list[Person]:
+    counts = (
+        sa.select(DAEvent.suspect_id, sa.func.count().label("n"))
+        .group_by(DAEvent.suspect_id)
+        .order_by(sa.func.count().desc(), DAEvent.suspect_id)
+        .limit(limit)
+        .subquery()
+    )
+    return list(
+        db.session.scalars(sa.select(Person).join(counts, counts.c.suspect_id == Person.id).order_by(Person.ref))
+    )
+
+
+def _victims_of(ids: list[int]) -> list[Person]:
+    victims = sa.select(DAEvent.victim_id).where(DAEvent.suspect_id.in_(ids))
+    return list(db.session.scalars(sa.select(Person).where(Person.id.in_(victims)).order_by(Person.ref)))
+
+
+def _address(rng: random.Random) -> tuple[str, str]:
+    letters = "ABDEFGHJLNPQRSTUWXYZ"
+    postcode = f"{rng.choice(POSTCODE_AREAS)} {rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}"
+    return f"{rng.randint(1, 140)} {rng.choice(STREETS)}", postcode
+
+
+def _alias(rng: random.Random, person: Person) -> tuple[str, str]:
+    names = FORENAMES.get(person.gender or "", FORENAMES["other"])
+    if rng.random() < 0.5:
+        return rng.choice(names), person.surname  # a different first name
+    return person.forenames, rng.choice(SURNAMES)  # a former surname
+
+
+def _markers(rng: random.Random) -> list[str]:
+    codes = [c for c, _ in MARKER_MIX]
+    weights = [w for _, w in MARKER_MIX]
+    return sorted(set(rng.choices(codes, weights, k=rng.randint(1, 3))) & set(WARNING_MARKERS))
 
 
 def seed(*, today: date, seed: int, actor: Actor) -> str:
-    """Add the records once; a register that already holds them gets nothing more."""
-    if db.session.scalar(sa.select(Person.id).where(Person.ref.like(f"{PREFIX}%")).limit(1)):
-        return "Review and duplicate demo records: already present."
-    rng = random.Random(seed)
-    n = _old_records(today, rng, actor)
-    pairs = _duplicates(today, rng, actor)
-    return f"Review and duplicate demo records: {n} records due a MoPI review, {pairs} pairs of duplicates."
-
-
-def _person(ref: str, surname: str, forenames: str, actor: Actor, **values) -> Person:
-    return persons.create_person(
-        {"ref": ref, "surname": surname, "forenames": forenames, "aliases": [], "markers": [], "categories": []}
-        | values,
-        actor=actor,
+    held = any(
+        db.session.scalar(sa.select(model.id).limit(1)) is not None for model in (WarningMarker, PersonAlias, Address)
+    )
+    if held:
+        return "Register: markers, aliases and addresses already held; nothing added."
+    rng = random.Random(seed * 31 + 7)
+    active = _most_active(ACTIVE_PERPETRATORS)
+    aliased = set(rng.sample(range(len(active)), min(WITH_ALIASES, len(active))))
+    markers = aliases = addresses = 0
+    for n, person in enumerate(active):
+        values = {name: getattr(person, name) for name in persons.PERSON_EDITABLE}
+        values["markers"] = _markers(rng)
+        if n in aliased:
+            values["aliases"] = [_alias(rng, person)]
+        persons.update_person(person, values, expected_version=person.version_id, actor=actor)
+        markers += len(values["markers"])
+        aliases += len(values.get("aliases", []))
+        # A previous address and the current one.
+        moved_on = today - timedelta(days=rng.randint(60, 900))
+        for text, postcode, start, end in (
+            (*_address(rng), moved_on - timedelta(days=rng.randint(200, 1500)), moved_on - timedelta(days=1)),
+            (*_address(rng), moved_on, None),
+        ):
+            persons.add_address(person, text, postcode=postcode, from_date=start, to_date=end, actor=actor)
+            addresses += 1
+    for victim in _victims_of([p.id for p in active])[: ACTIVE_PERPETRATORS * 2]:
+        text, postcode = _address(rng)
+        persons.add_address(
+            victim, text, postcode=postcode, from_date=today - timedelta(days=rng.randint(30, 2000)), actor=actor
+        )
+        addresses += 1
+    reviews = _old_records(rng, today, actor)
+    return (
+        f"Register: {markers} warning markers, {aliases} aliases and {addresses} addresses added; "
+        f"{reviews} record-review alert(s) for persons last recorded over six years ago."
     )
 
 
-def _event(suspect: Person, victim: Person, on: date, offence: str, actor: Actor) -> None:
-    events.create_event(
-        {
-            "occurred_on": on,
-            "offence": offence,
-            "suspect_ref": suspect.ref,
-            "victim_ref": victim.ref,
-            "relationship_type": "ex_partner",
-        },
-        actor=actor,
-    )
-
-
-def _old_records(today: date, rng: random.Random, actor: Actor) -> int:
-    for i, (offence, years) in enumerate(OLD_RECORDS, 1):
-        suspect = _person(f"{PREFIX}-{i:02d}", rng.choice(SURNAMES), OLD_NAMES[i], actor)
-        victim = _person(f"{PREFIX}-{i:02d}V", rng.choice(SURNAMES), VICTIM_NAMES[-i], actor)
-        _event(suspect, victim, today - timedelta(days=round(365.25 * years) + rng.randint(5, 200)), offence, actor)
-    return len(OLD_RECORDS)
-
-
-def _long_pnc(pnc: str, today: date) -> str:
-    """The same PNC ID written the long way: 19/1234A as 2019/0001234A."""
-    year, rest = pnc.split("/")
-    century = 2000 if int(year) <= today.year % 100 else 1900
-    return f"{century + int(year)}/{int(rest[:-1]):07d}{rest[-1]}"
-
-
-def _duplicates(today: date, rng: random.Random, actor: Actor) -> int:
-    for i, (first, second, how) in enumerate(DUPLICATES, 1):
-        surname = rng.choice(SURNAMES)
-        born = date(1970 + rng.randint(0, 30), rng.randint(1, 12), rng.randint(1, 28))
-        pnc = f"{born.year % 100:02d}/{rng.randint(1000, 99999)}{rng.choice('ABCDEFGH')}"
-        a = _person(f"{PREFIX}-D{i}A", surname, first, actor, date_of_birth=born, pnc_id=pnc if how == "pnc" else None)
-        if how == "pnc":
-            b = _person(f"{PREFIX}-D{i}B", surname, second, actor, pnc_id=_long_pnc(pnc, today))
-        elif how == "alias":
-            b = _person(f"{PREFIX}-D{i}B", "Whitlow", second, actor, date_of_birth=born, aliases=[(second, surname)])
-        else:
-            b = _person(f"{PREFIX}-D{i}B", surname.upper(), second, actor, date_of_birth=born)
-        victim = _person(f"{PREFIX}-D{i}V", rng.choice(SURNAMES), VICTIM_NAMES[i], actor)
-        _event(a, victim, today - timedelta(days=rng.randint(30, 600)), "common_assault", actor)
-        _event(b, victim, today - timedelta(days=rng.randint(30, 600)), "harassment", actor)
-    return len(DUPLICATES)
+def _old_records(rng: random.Random, today: date, actor: Actor) -> int:
+    """A few persons known only from records over six years old: their retention review is due."""
+    for n in range(3):
+        people = [
+            persons.create_person(
+                {
+                    "surname": rng.choice(SURNAMES),
+                    "forenames": rng.choice(FORENAMES[gender]),
+                    "gender": gender,
+                    "district": "Harbour",
+                    "markers": [],
+                    "aliases": [],
+                },
+                actor=actor,
+            )
+            for gender in ("male", "female")
+        ]
+        events.create_event(
+            {
+                "occurred_on": today - timedelta(days=365 * 7 + 40 * n),
+                "offence": "harassment",
+                "suspect_ref": people[0].ref,
+                "victim_ref": people[1].ref,
+                "relationship_type": "ex_partner",
+                "outcome": "nfa",
+            },
+            actor=actor,
+        )
+    return retention.raise_review_alerts(today, actor=actor)

@@ -23,5 +23,5 @@ def report(result: services.ImportResult) -> None:
 @click.argument("directory", type=click.Path(file_okay=False))
 @with_appcontext
 def import_data_command(directory):
-    """Load persons.csv, events.csv, orders.csv and levers.csv (any subset) from DIRECTORY."""
+    """Load persons.csv, events.csv, orders.csv, levers.csv and custody.csv (any subset) from DIRECTORY."""
     report(services.import_directory(directory, actor=Actor.cli()))

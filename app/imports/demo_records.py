@@ -1,5 +1,5 @@
-"""The demo dataset's records (invented persons, events, orders and levers) and the import CSVs
-they are written as, to the contract of DESIGN.md."""
+"""The demo dataset's records (invented persons, events, orders, levers and custody periods) and the
+import CSVs they are written as, to the contract of DESIGN.md."""
 
 import csv
 from dataclasses import dataclass, field
@@ -20,6 +20,7 @@ class DemoPerson:
     pnc_id: str | None = None
     ref: str = ""
     first_seen: date | None = None
+    minor: bool = False  # a child victim: under 16 on the day of the first event against them
 
 
 @dataclass(eq=False)
@@ -54,13 +55,23 @@ class DemoPerpetrator:
     events: list[DemoEvent] = field(default_factory=list)
 
 
-def write_records(directory: Path, persons, events, orders, levers) -> dict[str, int]:
-    """Write the four import CSVs, rows sorted by reference; return the row counts."""
+@dataclass(eq=False)
+class DemoCustody:
+    person: DemoPerson
+    kind: str  # remand, sentence or recall
+    custody_from: date
+    custody_to: date | None  # the day of release; None while still in custody
+    expected_release_on: date | None
+
+
+def write_records(directory: Path, persons, events, orders, levers, custody=()) -> dict[str, int]:
+    """Write the five import CSVs, rows sorted by reference; return the row counts."""
     directory.mkdir(parents=True, exist_ok=True)
     persons = sorted(persons, key=lambda p: p.ref)
     events = sorted(events, key=lambda e: e.ref)
     orders = sorted(orders, key=lambda o: o.ref)
     levers = sorted(levers, key=lambda lever: (lever[0].ref, lever[1], lever[3]))
+    custody = sorted(custody, key=lambda c: (c.person.ref, c.custody_from))
     rows = {
         "persons.csv": (
             [p.ref, p.surname, p.forenames, _iso(p.date_of_birth), p.gender, p.pnc_id or "", p.district]
@@ -96,13 +107,23 @@ def write_records(directory: Path, persons, events, orders, levers) -> dict[str,
             [person.ref, code, "true" if active else "false", noted.isoformat(), detail]
             for person, code, active, noted, detail in levers
         ),
+        "custody.csv": (
+            [c.person.ref, c.custody_from.isoformat(), _iso(c.custody_to), c.kind, _iso(c.expected_release_on)]
+            for c in custody
+        ),
     }
     for name, body in rows.items():
         with open(directory / name, "w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(FILES[name])
             writer.writerows(body)
-    return {"persons": len(persons), "events": len(events), "orders": len(orders), "levers": len(levers)}
+    return {
+        "persons": len(persons),
+        "events": len(events),
+        "orders": len(orders),
+        "levers": len(levers),
+        "custody": len(custody),
+    }
 
 
 def _iso(day: date | None) -> str:

@@ -52,23 +52,23 @@ FORENAMES = {
 
 
 OFFENCE_MIX = (
-    # code,                       one-off, repeat, power
-    ("non_crime_incident", 30, 26, 20),
-    ("criminal_damage", 9, 8, 7),
-    ("malicious_communications", 10, 11, 10),
-    ("harassment", 10, 11, 10),
+    # code,                      one-off, repeat, power
+    ("non_crime_incident", 34, 30, 8),
+    ("criminal_damage", 10, 9, 5),
+    ("malicious_communications", 11, 12, 6),
+    ("harassment", 11, 12, 6),
     ("stalking", 2, 3, 4),
-    ("common_assault", 20, 20, 18),
-    ("coercive_control", 3, 4, 8),
-    ("sexual_assault", 0.5, 0.6, 1.5),
-    ("arson", 0.1, 0.2, 0.5),
-    ("threats_to_kill", 1.2, 1.6, 3.5),
-    ("abh", 3.5, 4, 7),
-    ("strangulation", 0.9, 1.3, 4),
-    ("stalking_fear_of_violence", 0.4, 0.7, 1.5),
-    ("false_imprisonment", 0.08, 0.15, 0.6),
-    ("gbh", 0.15, 0.3, 1),
-    ("rape", 0.12, 0.25, 1.2),
+    ("common_assault", 24, 24, 10),
+    ("coercive_control", 1.2, 1.5, 10),
+    ("sexual_assault", 0.2, 0.2, 4),
+    ("arson", 0.05, 0.05, 1),
+    ("threats_to_kill", 0.5, 0.5, 7),
+    ("abh", 0.8, 0.8, 12),
+    ("strangulation", 0.25, 0.3, 9),
+    ("stalking_fear_of_violence", 0.2, 0.25, 4),
+    ("false_imprisonment", 0.03, 0.03, 3),
+    ("gbh", 0.1, 0.05, 8),
+    ("rape", 0.1, 0.05, 16),
 )
 
 
@@ -76,6 +76,10 @@ SEVERITY = {code: rank for rank, (code, *_) in enumerate(OFFENCE_MIX)}
 
 
 SERIOUS = {code for code, *_ in OFFENCE_MIX if SEVERITY[code] >= SEVERITY["coercive_control"]}
+
+
+# Crimes often recorded alongside a serious one against the same victim on the same day.
+SAME_DAY_EXTRAS = ("criminal_damage", "threats_to_kill", "common_assault", "malicious_communications")
 
 
 CRIMINAL_BREACH_ORDER_TYPES = frozenset(

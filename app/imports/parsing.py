@@ -26,6 +26,7 @@ FILES = {
     ],
     "orders.csv": ["order_ref", "order_type", "subject_ref", "protected_ref", "starts_on", "ends_on", "conditions"],
     "levers.csv": ["person_ref", "lever", "active", "noted_on", "detail"],
+    "custody.csv": ["person_ref", "custody_from", "custody_to", "kind", "expected_release_on"],
 }
 # Files are written in this order, so references resolve.
 FILE_ORDER = list(FILES)

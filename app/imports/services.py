@@ -17,7 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import services as audit
 from app.audit.services import Actor
-from app.base import PNC_PATTERN, utcnow
+from app.base import PNC_PATTERN, id_list, local_today, utcnow
 from app.base import today as utc_today
 from app.catalogue import (
     DASH_RISKS,
@@ -29,11 +29,13 @@ from app.catalogue import (
     OrderType,
 )
 from app.extensions import db
+from app.imports import custody as custody_file
 from app.imports.parsing import FILE_ORDER, FILES, ParsedFile, RowChecker, RowError, read_csv
 from app.network import findings as network_findings
 from app.offenders.merge import services as merge
 from app.offenders.models import DAEvent, Lever, Person, PersonCategory
 from app.orders.models import Order, OrderCondition, breach_conditions
+from app.ranking import services as ranking
 
 PERSON_FIELDS = ("surname", "forenames", "date_of_birth", "gender", "pnc_id", "district")
 EVENT_FIELDS = (
@@ -56,6 +58,7 @@ class ImportResult:
     counts: dict[str, Counter] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    rescored: int = 0  # persons whose scores the import changed, re-scored at once
 
     @property
     def ok(self) -> bool:
@@ -66,8 +69,11 @@ class ImportResult:
         for name in self.files:
             c = self.counts.get(name, Counter())
             lines.append(
-                f"{name}: {c['rows']} rows; {c['created']} created, {c['updated']} updated, {c['unchanged']} unchanged"
+                f"{name}: {c['rows']} {'row' if c['rows'] == 1 else 'rows'}; {c['created']} created, "
+                f"{c['updated']} updated, {c['unchanged']} unchanged"
             )
+        if self.rescored:
+            lines.append(f"{self.rescored} person(s) re-scored: the target list is up to date.")
         return lines
 
 
@@ -258,6 +264,8 @@ def check_files(
         _parse_orders(parsed["orders.csv"], raw["orders.csv"], ctx, today, breached)
     if "levers.csv" in parsed:
         _parse_levers(parsed["levers.csv"], raw["levers.csv"], ctx, today)
+    if custody_file.NAME in parsed:
+        custody_file.parse(parsed[custody_file.NAME], raw[custody_file.NAME], ctx, today, _check_person_ref)
     for p in parsed.values():
         errors.extend(p.errors)
     if not parsed:
@@ -280,6 +288,7 @@ def import_files(files: dict[str, bytes], *, actor: Actor, today: date | None = 
     try:
         for name in result.files:
             result.counts[name] = getattr(writer, "write_" + name.removesuffix(".csv"))(parsed[name].rows)
+        result.rescored = rescore_touched(writer, actor)
         audit.record(
             "import",
             "Imported " + "; ".join(result.summary_lines()),
@@ -290,6 +299,7 @@ def import_files(files: dict[str, bytes], *, actor: Actor, today: date | None = 
                     for name in result.files
                 },
                 "changes": writer.changes,
+                "rescored": result.rescored,
             },
             actor=actor,
         )
@@ -302,6 +312,33 @@ def import_files(files: dict[str, bytes], *, actor: Actor, today: date | None = 
     else:
         network_findings.after_import(actor=actor)  # a failure is recorded and alerted, never raised
     return result
+
+
+# An import touching this many persons ranks everyone instead (cheaper than naming them all).
+IMPORT_FULL_RUN_AT = 5000
+
+
+def rescore_touched(writer: "_Writer", actor: Actor) -> int:
+    """Re-score, in the import's transaction, every person whose scoring facts it created or changed
+    (and the abusers of a person whose record changed: a date of birth decides who counts for V).
+    Returns how many persons that was; a very large import ranks everyone in one full run."""
+    touched = set(writer.touched)
+    if writer.updated_persons:
+        touched.update(
+            db.session.scalars(
+                sa.select(DAEvent.suspect_id).where(DAEvent.victim_id.in_(id_list("updated", writer.updated_persons)))
+            )
+        )
+    if not touched:
+        return 0
+    if len(touched) >= IMPORT_FULL_RUN_AT:
+        model = ranking.current_model()
+        day = local_today()
+        scores = ranking.compute_ranking(day, model)
+        ranking.record_run(scores, as_of=day, model=model, trigger="import", actor=actor, commit=False)
+    else:
+        ranking.rescore_persons(touched, trigger="import", actor=actor, commit=False)
+    return len(touched)
 
 
 def import_directory(path: str | Path, *, actor: Actor, today: date | None = None) -> ImportResult:
@@ -320,6 +357,10 @@ class _Writer:
         self.changes: dict[str, dict] = {}
         self.person_ids: dict[str, int] = {}
         self._audited = 0
+        # Persons whose scoring facts the import created or changed, re-scored before the commit;
+        # and persons whose own record changed (a date of birth counts for their abusers' V).
+        self.touched: set[int] = set()
+        self.updated_persons: set[int] = set()
 
     def _note_change(self, file: str, ref: str, before: dict, after: dict) -> None:
         if self._audited < MAX_AUDITED_CHANGES:
@@ -363,6 +404,7 @@ class _Writer:
             if before == values:
                 counts["unchanged"] += 1
                 continue
+            self._note_touched(model, held[0], before, values)
             obj = db.session.get(model, held[0])
             for f, v in values.items():
                 setattr(obj, f, v)
@@ -371,8 +413,16 @@ class _Writer:
         for chunk in _chunks(new, 5000):
             db.session.execute(_bulk_insert(model), chunk)
         counts["created"] = len(new)
+        if model is DAEvent:
+            self.touched.update(row["suspect_id"] for row in new)
         db.session.flush()
         return counts
+
+    def _note_touched(self, model, record_id: int, before: dict, after: dict) -> None:
+        if model is DAEvent:
+            self.touched.update((before["suspect_id"], after["suspect_id"]))
+        elif model is Person:
+            self.updated_persons.add(record_id)
 
     def write_persons(self, rows: list[dict]) -> Counter:
         counts = self._upsert("persons.csv", Person, PERSON_FIELDS, rows, {})
@@ -417,6 +467,7 @@ class _Writer:
     def _write_order(self, row: dict, ids: dict, held: dict, protected: dict, counts: Counter) -> None:
         subject_id, protected_id = ids[row["subject_ref"]], ids[row["protected_ref"]]
         order = held.get(row["ref"])
+        self.touched.add(subject_id)  # unchanged orders too: cheap, and the subject is re-scored once
         if order is None:
             order = Order(
                 ref=row["ref"],
@@ -456,6 +507,7 @@ class _Writer:
             else:
                 order.conditions.append(OrderCondition(number=number, text=text))
         order.conditions = [c for c in order.conditions if c.number <= len(row["conditions"])]
+        self.touched.add(before["subject_id"])
         self._note_change("orders.csv", row["ref"], before, after)
         counts["updated"] += 1
 
@@ -473,6 +525,7 @@ class _Writer:
             key = (ids[row["person_ref"]], row["lever"], row["noted_on"])
             current = held.get(key)
             if current is None:
+                self.touched.add(key[0])
                 new.append(
                     {
                         "person_id": key[0],
@@ -489,6 +542,7 @@ class _Writer:
                 counts["unchanged"] += 1
             else:
                 lever = db.session.get(Lever, current[0])
+                self.touched.add(key[0])
                 self._note_change(
                     "levers.csv",
                     f"{row['person_ref']}/{row['lever']}/{row['noted_on']}",
@@ -501,6 +555,15 @@ class _Writer:
             db.session.execute(_bulk_insert(Lever), chunk)
         counts["created"] = len(new)
         db.session.flush()
+        return counts
+
+    def write_custody(self, rows: list[dict]) -> Counter:
+        counts, changes, touched = custody_file.write(rows, self._ids())
+        for ref, change in changes.items():
+            if self._audited < MAX_AUDITED_CHANGES:
+                self.changes.setdefault(custody_file.NAME, {})[ref] = change
+            self._audited += 1
+        self.touched |= touched
         return counts
 
 

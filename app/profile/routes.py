@@ -4,10 +4,12 @@ from flask import abort, current_app, redirect, render_template, request, url_fo
 from flask_login import current_user
 
 from app.audit.consultation import reason_required
+from app.base import local_today
 from app.offenders.persons import services as persons
-from app.profile import bp, services
+from app.profile import bp, panels, services
 from app.profile.forms import SearchForm
-from app.security import roles_required
+from app.security import can, roles_required
+from app.tasking.cohort.forms import AdoptForm
 
 READERS = ("supervisor", "officer", "analyst")
 
@@ -45,7 +47,25 @@ def person(ref):
     # Loaded after the audit commit, which would otherwise expire everything the page reads.
     person = person_or_404(ref)
     data = services.profile(person, current_user.role_names)
-    return render_template("profile/person.html", person=person, p=data, events=data.events)
+    kinds = [k for k in request.args.getlist("kind") if k in panels.TIMELINE_KINDS]
+    return render_template(
+        "profile/person.html",
+        person=person,
+        p=data,
+        events=data.events,
+        panels=panels.panels(
+            person,
+            as_of=local_today(),
+            can_read_clare=can("referrals.clare_index"),
+            held_orders=data.orders,
+            held_tasks=data.tasks,
+        ),
+        timeline=panels.filter_timeline(data.timeline, kinds),
+        timeline_kinds=panels.TIMELINE_KINDS,
+        kinds=kinds,
+        custody_endpoint=panels.CUSTODY_ENDPOINT,
+        adopt_form=AdoptForm(formdata=None, data={"person_ref": person.ref, "next": request.path}),
+    )
 
 
 def person_or_404(ref: str):

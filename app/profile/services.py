@@ -173,6 +173,8 @@ class Profile:
     age: int | None
     assessments: dict = field(default_factory=dict)  # {event id: the DASH assessment made for it}
     is_victim: bool = False
+    orders: list[Order] = field(default_factory=list)  # as subject or protected person
+    tasks: list[Task] = field(default_factory=list)  # every task about the person
 
 
 def profile(person: Person, viewer_roles, *, as_of: date | None = None) -> Profile:
@@ -183,17 +185,20 @@ def profile(person: Person, viewer_roles, *, as_of: date | None = None) -> Profi
     offences = events_service.offence_catalogue()
     harm = {code: o.harm_days for code, o in offences.items()}
     records = levers.lever_records(person)
+    held_orders, held_tasks = orders.orders_of(person), tasks.tasks_of(person)
     return Profile(
         person=person,
         events=events,
         timeline=build_timeline(
             events,
             breaches.breaches_involving(person),
-            orders.orders_of(person),
+            held_orders,
             records,
-            tasks.tasks_of(person),
+            held_tasks,
             referrals_of(person),
         ),
+        orders=held_orders,
+        tasks=held_tasks,
         levers=levers.lever_states(person, records, events, lever_types, as_of),
         score=ranking.current_score(person),
         history=ranking.recent_scores(person),

@@ -1,4 +1,5 @@
-"""`flask rank [--as-of YYYY-MM-DD] [--json] [--limit N]`: the ranked list on the command line."""
+"""`flask rank [--as-of YYYY-MM-DD] [--json] [--limit N] [--model VERSION]`: the ranked list on the command
+line. (`flask backtest` is app.ranking.backtest.cli.)"""
 
 import json
 
@@ -10,6 +11,7 @@ from app.audit.services import Actor
 from app.extensions import db
 from app.offenders.models import Person
 from app.ranking import services
+from app.ranking.models import ScoringModel
 
 
 class AsOfDate(click.ParamType):
@@ -20,6 +22,20 @@ class AsOfDate(click.ParamType):
     def convert(self, value, param, ctx):
         try:
             return services.parse_as_of(value)
+        except services.BadInput as exc:
+            self.fail(exc.message, param, ctx)
+
+
+class ModelVersion(click.ParamType):
+    """A published scoring model version by number; the message names the versions there are."""
+
+    name = "VERSION"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, ScoringModel):
+            return value
+        try:
+            return services.parse_model(value)
         except services.BadInput as exc:
             self.fail(exc.message, param, ctx)
 
@@ -69,19 +85,22 @@ def _table(scores, names: dict[int, str]) -> list[str]:
 @click.option("--as-of", "as_of", type=AsOfDate(), default=None, help="Score as of this date (default: today).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array of the ranked objects.")
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="Show only the first N ranked persons.")
+@click.option("--model", "model", type=ModelVersion(), default=None, help="Scoring model version (default: current).")
 @with_appcontext
-def rank_command(as_of, as_json, limit):
+def rank_command(as_of, as_json, limit, model):
     """Print the ranked list of perpetrators (priority = harm + opportunity)."""
     as_of = as_of or services.parse_as_of(None)
     try:
-        model = services.current_model()
+        model = model or services.current_model()
     except LookupError as exc:
         raise click.ClickException(str(exc)) from exc
     scores = services.compute_ranking(as_of, model)
     # Every `rank` is stored as a manual score run (the whole list, whatever --limit shows) and
     # audited: the history then holds what the operator saw, and the output never depends on it.
+    # With the current model and as of today it also becomes the target list; with --model of
+    # another version or a past --as-of it is history only.
     run = services.record_run(scores, as_of=as_of, model=model, trigger="manual", actor=Actor.cli())
-    click.echo(f"Stored as score run {run.id}.", err=True)
+    click.echo(f"Stored as score run {run.id}{' (now the target list)' if run.listed else ''}.", err=True)
     shown = scores[:limit] if limit else scores
     if as_json:
         click.echo(json.dumps([s.to_json() for s in shown]))

@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from app.base import uk_date
 from app.ranking import scoring
 from app.ranking.model_versions.services import BAND_TABLES, BandTable
 
@@ -72,7 +73,7 @@ def described_tables(params: dict) -> list[tuple[BandTable, list[tuple[str, int]
 
 
 def day_text(day: date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    return uk_date(day)  # the one way dates are shown
 
 
 @dataclass(frozen=True)
@@ -104,25 +105,42 @@ def _band_words(table: BandTable, params: dict, value: float) -> str:
     return band_labels(table, bands)[i] if i is not None else "no band"
 
 
-def explain(row, params: dict, as_of: date, lever_labels: Mapping[str, str], flag_labels: Mapping[str, str]):
-    """The "why here" panel: R, F, G, V, each lever with its weight and the cap, the flags' rules."""
+def _recency(row, params: dict, as_of: date, rules: int) -> tuple[str, float]:
+    per_month = params["days_per_month"]
+    calendar = (as_of - row.latest_event_on).days / per_month
+    if rules != 2 or row.recency_days is None:
+        return (
+            f"latest event on {day_text(row.latest_event_on)}, {calendar:.1f} months before {day_text(as_of)}",
+            calendar,
+        )
+    street = row.recency_days / per_month
+    inside = (as_of - row.latest_event_on).days - row.recency_days
+    finding = (
+        f"latest event on {day_text(row.latest_event_on)}, {street:.1f} months on the street before {day_text(as_of)}"
+    )
+    if inside:
+        finding += f" ({calendar:.1f} months less {_n(inside, 'days')} in custody, which do not count)"
+    return finding, street
+
+
+def _parts(row, params: dict, as_of: date, rules: int) -> list[Part]:
     window = params["window_months"]
-    months = (as_of - row.latest_event_on).days / params["days_per_month"]
     recency, frequency, gravity, victims = BAND_TABLES
-    parts = [
-        Part(
-            "R",
-            "Recency",
-            row.r,
-            f"latest event on {day_text(row.latest_event_on)}, {months:.1f} months before {day_text(as_of)}",
-            _band_words(recency, params, months),
-        ),
+    found, months = _recency(row, params, as_of, rules)
+    incidents = row.incidents_in_window if rules == 2 and row.incidents_in_window is not None else None
+    if incidents is not None:
+        counted = f"{_n(incidents, 'incidents')} (one victim, one day; {_n(row.events_in_window, 'events')})"
+    else:
+        counted = _n(row.events_in_window, "events")
+    aged = " aged 16 or over (or of unknown age)" if rules == 2 else ""
+    return [
+        Part("R", "Recency", row.r, found, _band_words(recency, params, months)),
         Part(
             "F",
             "Frequency",
             row.f,
-            f"{_n(row.events_in_window, 'events')} in the {window} months to {day_text(as_of)}",
-            _band_words(frequency, params, row.events_in_window),
+            f"{counted} in the {window} months to {day_text(as_of)}",
+            _band_words(frequency, params, incidents if incidents is not None else row.events_in_window),
         ),
         Part(
             "G",
@@ -136,10 +154,19 @@ def explain(row, params: dict, as_of: date, lever_labels: Mapping[str, str], fla
             "V",
             "Victims",
             row.v,
-            f"{_n(row.victims_in_window, 'distinct victims')} in the {window} months",
+            f"{_n(row.victims_in_window, 'distinct victims')}{aged} in the {window} months",
             _band_words(victims, params, row.victims_in_window),
         ),
     ]
+
+
+def explain(
+    row, params: dict, as_of: date, lever_labels: Mapping[str, str], flag_labels: Mapping[str, str], rules: int = 1
+):
+    """The "why here" panel: R, F, G, V, each lever with its weight and the cap, the flags' rules.
+    Under rule set 2 months are street months (time in custody does not count), F counts incidents
+    and V victims aged 16 or over."""
+    window = params["window_months"]
     levers = []
     for code, weight in row.levers.items():
         note = ""
@@ -150,22 +177,26 @@ def explain(row, params: dict, as_of: date, lever_labels: Mapping[str, str], fla
             )
         levers.append((lever_labels.get(code, code), weight, note))
     escalating = params["escalating"]
-    rules = {
+    what = "incidents" if rules == 2 else "events"
+    rules_text = {
         "serial": f"{params['serial_min_victims']} or more distinct victims in the {window} months "
         f"(here {row.victims_in_window})",
-        "escalating": f"{escalating['min_events']} or more events in the {escalating['max_months']} months "
+        "escalating": f"{escalating['min_events']} or more {what} in the {escalating['max_months']} months "
         f"to {day_text(as_of)}",
         "high_risk": f"an event in the {window} months graded high risk on the DASH form",
         "active_order": f"the subject of an order in force on {day_text(as_of)}",
         "recent_breach": f"a breach of an order in the {params['recent_breach_days']} days to {day_text(as_of)}",
+        "in_custody": f"in custody on {day_text(as_of)}: hidden from the target list unless asked for",
+        "release_due": f"in custody and expected out within {params.get('release_due_days', 28)} days of "
+        f"{day_text(as_of)}",
     }
     return Explanation(
-        parts=parts,
+        parts=_parts(row, params, as_of, rules),
         harm=row.harm,
         levers=levers,
         lever_total=sum(row.levers.values()),
         cap=params["opportunity_cap"],
         opportunity=row.opportunity,
         priority=row.priority,
-        flags=[(flag_labels.get(flag, flag), rules.get(flag, "")) for flag in row.flags],
+        flags=[(flag_labels.get(flag, flag), rules_text.get(flag, "")) for flag in row.flags],
     )

@@ -1,102 +1,34 @@
-"""The harm-and-opportunity scoring model (DESIGN.md "Default scoring model"), as pure Python.
+"""The harm-and-opportunity scoring models (DESIGN.md "Default scoring model (v1)" and "Scoring model
+v2"), as pure Python.
 
 No database and no Flask here: the services load plain facts, this module turns them into scores.
-Every number comes from a published model's `params` (seeded as version 1 by the catalogue
-migration), never from a literal, so a new model version changes the scores without a code change
-and an old run can be recomputed exactly with the version it used.
+Every number comes from a published model's `params`, never from a literal, so a new model version
+changes the scores without a code change and an old run can be recomputed exactly with the version
+it used. A version also names its rule set (`rules`): 1 is v1, kept exactly as it was; 2 is v2
+(street time, incidents, victims aged 16 or over, wider gravity bands, custody flags), in
+app.ranking.rules_v2.
 """
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-# Fixed vocabulary the rules branch on (the same codes as app.catalogue, which this module does not
-# import so that it stays free of Flask and the database; a test checks that the two agree).
-BREACH_OFFENCES = ("breach_criminal_order", "breach_civil_order")
-BREACH_UNACTIONED = "breach_unactioned"
-HIGH_RISK = "high"
-
-# Flags are always listed in this order.
-FLAGS = ("serial", "escalating", "high_risk", "active_order", "recent_breach")
-
-
-@dataclass(frozen=True, slots=True)
-class EventFact:
-    """A DA event in which the person is the suspect."""
-
-    occurred_on: date
-    victim_id: int | str
-    offence: str
-    dash_risk: str | None = None
-    outcome: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LeverRecord:
-    """One recorded note of a lever: the latest note per lever (by noted_on) decides."""
-
-    lever: str
-    active: bool
-    noted_on: date
-
-
-@dataclass(frozen=True, slots=True)
-class OrderSpan:
-    """An order of which the person is the subject."""
-
-    starts_on: date
-    ends_on: date | None = None
-    revoked_on: date | None = None
-
-
-@dataclass(slots=True)
-class PersonInputs:
-    ref: str
-    events: list[EventFact] = field(default_factory=list)
-    levers: list[LeverRecord] = field(default_factory=list)
-    orders: list[OrderSpan] = field(default_factory=list)
-    person_id: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Score:
-    """One ranked person: the published object (to_json) plus what storage and explanation need."""
-
-    person_ref: str
-    priority: int
-    harm: int
-    opportunity: int
-    r: int
-    f: int
-    g: int
-    v: int
-    levers: dict[str, int]
-    flags: tuple[str, ...]
-    harm_days: int
-    events_in_window: int
-    victims_in_window: int
-    latest_event_on: date
-    person_id: int | None = None
-
-    def to_json(self) -> dict:
-        """The object of `rank --json` and GET /api/v1/targets, exactly as DESIGN.md names it."""
-        return {
-            "person_ref": self.person_ref,
-            "priority": self.priority,
-            "harm": self.harm,
-            "opportunity": self.opportunity,
-            "R": self.r,
-            "F": self.f,
-            "G": self.g,
-            "V": self.v,
-            "levers": dict(self.levers),
-            "flags": list(self.flags),
-        }
-
-    def sort_key(self) -> tuple:
-        # Priority, then harm, then latest event (newest first), then person reference.
-        return (-self.priority, -self.harm, -self.latest_event_on.toordinal(), self.person_ref)
+from app.ranking import rules_v2
+from app.ranking.inputs import (  # noqa: F401  (the names the services, tests and bench import from here)
+    BREACH_OFFENCES,
+    BREACH_UNACTIONED,
+    FLAGS,
+    HIGH_RISK,
+    RULE_SETS,
+    CustodySpan,
+    EventFact,
+    LeverRecord,
+    OrderSpan,
+    PersonInputs,
+    Score,
+    lever_points,
+    order_active,
+)
 
 
 def age_in_months(occurred_on: date, as_of: date, params: dict) -> float:
@@ -147,18 +79,7 @@ def active_levers(person: PersonInputs, params: dict, as_of: date) -> dict[str, 
     Two notes of one lever on the same day cannot both be stored; if given here, the later one in
     the input wins.
     """
-    weights = params["lever_weights"]
-    latest: dict[str, LeverRecord] = {}
-    for record in person.levers:
-        if record.noted_on > as_of or record.lever == BREACH_UNACTIONED:
-            continue
-        held = latest.get(record.lever)
-        if held is None or record.noted_on >= held.noted_on:
-            latest[record.lever] = record
-    levers = {name: weights.get(name, 0) for name, record in latest.items() if record.active}
-    if _breach_unactioned(person, params, as_of):
-        levers[BREACH_UNACTIONED] = weights.get(BREACH_UNACTIONED, 0)
-    return dict(sorted(levers.items(), key=lambda item: (-item[1], item[0])))
+    return lever_points(person.levers, params["lever_weights"], as_of, _breach_unactioned(person, params, as_of))
 
 
 def _days_old(event: EventFact, as_of: date) -> int:
@@ -175,18 +96,16 @@ def _breach_unactioned(person: PersonInputs, params: dict, as_of: date) -> bool:
     )
 
 
-def _order_active(order: OrderSpan, as_of: date) -> bool:
-    # DESIGN.md names starts_on and ends_on only. Our reading: an order revoked on or before T is
-    # no longer in force on T (as Order.in_force_on), so it does not earn the active_order flag.
-    if order.starts_on > as_of:
-        return False
-    if order.revoked_on is not None and order.revoked_on <= as_of:
-        return False
-    return order.ends_on is None or order.ends_on >= as_of
+def score_person(person: PersonInputs, params: dict, as_of: date, rules: int = 1) -> Score | None:
+    """The person's score as of T under the rule set, or None when no event of theirs is in the window."""
+    if rules == 2:
+        return rules_v2.score_inputs(person, rules_v2.compile_params(params, as_of))
+    if rules != 1:
+        raise ValueError(f"unknown rule set {rules!r}")
+    return _score_v1(person, params, as_of)
 
 
-def score_person(person: PersonInputs, params: dict, as_of: date) -> Score | None:
-    """The person's score as of T, or None when no event of theirs is in the window."""
+def _score_v1(person: PersonInputs, params: dict, as_of: date) -> Score | None:
     per_month = params["days_per_month"]
     # Events after T do not exist as of T; the others with their age in days and in months.
     aged = [(event, days, days / per_month) for event in person.events if (days := _days_old(event, as_of)) >= 0]
@@ -215,7 +134,7 @@ def score_person(person: PersonInputs, params: dict, as_of: date) -> Score | Non
         "serial": len(victims) >= params["serial_min_victims"],
         "escalating": sum(1 for _, _, months in aged if months <= escalating["max_months"]) >= escalating["min_events"],
         "high_risk": any(event.dash_risk == HIGH_RISK for event in in_window),
-        "active_order": any(_order_active(order, as_of) for order in person.orders),
+        "active_order": any(order_active(order, as_of) for order in person.orders),
         "recent_breach": any(
             event.offence in BREACH_OFFENCES and days <= params["recent_breach_days"] for event, days, _ in aged
         ),
@@ -230,17 +149,18 @@ def score_person(person: PersonInputs, params: dict, as_of: date) -> Score | Non
         g=g,
         v=v,
         levers=levers,
-        flags=tuple(flag for flag in FLAGS if raised[flag]),
+        flags=tuple(flag for flag in FLAGS if raised.get(flag)),
         harm_days=harm_days,
         events_in_window=len(in_window),
         victims_in_window=len(victims),
         latest_event_on=latest_on,
         person_id=person.person_id,
+        recency_days=(as_of - latest_on).days,
     )
 
 
-def rank(people: Iterable[PersonInputs], params: dict, as_of: date) -> list[Score]:
+def rank(people: Iterable[PersonInputs], params: dict, as_of: date, rules: int = 1) -> list[Score]:
     """Score everyone and return the ranked persons in order (unranked persons left out)."""
-    scores = [score for person in people if (score := score_person(person, params, as_of)) is not None]
+    scores = [score for person in people if (score := score_person(person, params, as_of, rules)) is not None]
     scores.sort(key=Score.sort_key)
     return scores

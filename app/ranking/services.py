@@ -1,31 +1,29 @@
-"""Ranking on the database: load the facts set-based, score them, store and audit the runs.
+"""Ranking on the database: what the CLI, the scheduler, the pages and the other parts call.
 
-The scoring maths is app.ranking.scoring (pure Python); this module only gathers its inputs with a
-fixed handful of queries (never one per person), stores runs with their whole breakdown so any
-score can be explained later, and answers the history questions the pages ask.
+The scoring maths is pure Python (app.ranking.scoring, rules_v2); app.ranking.facts gathers its
+inputs with a fixed handful of queries (never one per person); app.ranking.runs stores runs with
+their whole breakdown, so any score can be explained later, and keeps the current scores, which
+app.ranking.current reads. This module ties them together and answers the history questions.
 """
 
-import gc
-import json
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_login import current_user
 
 from app import signals
 from app.audit import services as audit
 from app.audit.services import Actor
 from app.base import id_list, local_today, utcnow
-from app.catalogue import SCORE_TRIGGERS
 from app.extensions import db
 from app.network import graph as network
 from app.network.services import serial_suspects_query, young_victim_suspects
-from app.offenders.models import DAEvent, Lever, Person
-from app.orders.models import Order
-from app.ranking import scoring
+from app.offenders.models import DAEvent, Person
+from app.ranking import current, facts, runs, scoring
 from app.ranking.models import ScoreRow, ScoreRun, ScoringModel
+from app.ranking.runs import RUN_ORDER
 
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # Nine digits at most: more is no useful limit, and int() of thousands of digits is refused anyway.
@@ -73,237 +71,113 @@ def parse_limit(text: str | None) -> int | None:
 
 
 def current_model() -> ScoringModel:
-    """The latest published scoring model version."""
-    model = db.session.scalar(sa.select(ScoringModel).order_by(ScoringModel.version.desc()).limit(1))
+    """The version full rankings use unless told otherwise (the one marked current)."""
+    model = db.session.scalar(sa.select(ScoringModel).where(ScoringModel.is_current.is_(True)))
+    if model is None:
+        # No version marked (a database seeded by hand): the latest published one.
+        model = db.session.scalar(sa.select(ScoringModel).order_by(ScoringModel.version.desc()).limit(1))
     if model is None:
         raise LookupError("No scoring model has been published.")
     return model
 
 
-# ---- loading the facts --------------------------------------------------------------------------
+def list_model() -> ScoringModel:
+    """The version the current list was ranked with: re-scores use it, so the list never mixes
+    versions (a version published since takes over at the next full ranking)."""
+    version = runs.list_version()
+    model = db.session.get(ScoringModel, version) if version is not None else None
+    return model or current_model()
 
 
-def _event_columns():
-    # occurred_on is read as text where the engine stores it as text (SQLite): each distinct day is
-    # then parsed once in _load_inputs, not once per row by the column type. PostgreSQL returns dates.
-    return (
-        DAEvent.suspect_id,
-        sa.type_coerce(DAEvent.occurred_on, sa.String),
-        DAEvent.victim_id,
-        DAEvent.offence,
-        DAEvent.dash_risk,
-        DAEvent.outcome,
-    )
+def parse_model(text: str | None) -> ScoringModel | None:
+    """A published model version named by its number; empty means the current model (None)."""
+    if text is None or not str(text).strip():
+        return None
+    text = str(text).strip()
+    if not LIMIT.fullmatch(text):
+        raise BadInput("model", f"{text!r} is not a model version: give its number, for example 2.")
+    model = db.session.get(ScoringModel, int(text))
+    if model is None:
+        known = ", ".join(
+            str(v) for v in db.session.scalars(sa.select(ScoringModel.version).order_by(ScoringModel.version))
+        )
+        raise BadInput("model", f"There is no scoring model version {text}; the published versions are {known}.")
+    return model
 
 
-def _as_date(value: date | str) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(value)
-
-
-def _load_inputs(as_of: date, params: dict, person_id: int | None = None) -> list[scoring.PersonInputs]:
-    """Everyone with an event that can matter as of T (or one person), in four queries.
-
-    At force scale the ORM's per-row work (entities, row objects, type processing) was most of the
-    ranking's time, so the rows are read as plain tuples on the session's connection. Pending
-    changes are flushed first, as the ORM's autoflush would (a breach just logged is counted).
-    """
-    since = scoring.earliest_relevant(as_of, params)
-    in_horizon = DAEvent.occurred_on.between(since, as_of)
-    events = sa.select(*_event_columns()).where(in_horizon)
-    refs = sa.select(Person.id, Person.ref)
-    levers = sa.select(Lever.person_id, Lever.lever, Lever.active, Lever.noted_on).where(Lever.noted_on <= as_of)
-    orders = sa.select(Order.subject_id, Order.starts_on, Order.ends_on, Order.revoked_on).where(
-        Order.starts_on <= as_of
-    )
-    if person_id is None:
-        # EXISTS probes the (suspect_id, occurred_on) index per row, where IN (subquery) made
-        # SQLite read the whole horizon of events again for each of the three queries.
-        def has_events(person_column):
-            return sa.exists().where(DAEvent.suspect_id == person_column, in_horizon)
-
-        refs = refs.where(has_events(Person.id))
-        levers = levers.where(has_events(Lever.person_id))
-        orders = orders.where(has_events(Order.subject_id))
-    else:
-        events = events.where(DAEvent.suspect_id == person_id)
-        refs = refs.where(Person.id == person_id)
-        levers = levers.where(Lever.person_id == person_id)
-        orders = orders.where(Order.subject_id == person_id)
-
-    if db.session.autoflush:
-        db.session.flush()
-    connection = db.session.connection()
-    by_person: dict[int, list[scoring.EventFact]] = {}
-    days: dict = {}
-    event_fact = scoring.EventFact
-    for pid, occurred_on, victim_id, offence, dash_risk, outcome in connection.execute(events).all():
-        facts = by_person.get(pid)
-        if facts is None:
-            facts = by_person[pid] = []
-        day = days.get(occurred_on)
-        if day is None:
-            day = days[occurred_on] = _as_date(occurred_on)
-        facts.append(event_fact(day, victim_id, offence, dash_risk, outcome))
-    if not by_person:
-        return []
-    ref_of = dict(connection.execute(refs).all())
-    people = {
-        pid: scoring.PersonInputs(ref=ref_of[pid], events=facts, person_id=pid) for pid, facts in by_person.items()
-    }
-    for pid, lever, active, noted_on in connection.execute(levers.order_by(Lever.noted_on, Lever.id)).all():
-        if pid in people:
-            people[pid].levers.append(scoring.LeverRecord(lever, active, noted_on))
-    for pid, starts_on, ends_on, revoked_on in connection.execute(orders).all():
-        if pid in people:
-            people[pid].orders.append(scoring.OrderSpan(starts_on, ends_on, revoked_on))
-    return list(people.values())
-
-
-@contextmanager
-def _cyclic_gc_paused():
-    """Pause Python's cyclic garbage collector while a ranking builds its many small objects.
-
-    A full rank makes a few hundred thousand acyclic objects (facts, scores, row dicts); the
-    collector kept walking them all over again and took a third of the time. Reference counting
-    still frees everything; the collector resumes afterwards (unless it was already off).
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+# ---- ranking ------------------------------------------------------------------------------------
 
 
 def compute_ranking(as_of: date, model: ScoringModel | None = None) -> list[scoring.Score]:
-    """The ranked list as of T under the model (default: the latest). Reads only; stores nothing."""
+    """The ranked list as of T under the model (default: the current one). Reads only; stores nothing."""
     model = model or current_model()
-    with _cyclic_gc_paused():
-        return scoring.rank(_load_inputs(as_of, model.params), model.params, as_of)
+    return facts.scores(as_of, model.params, model.rules)
+
+
+def score_some(person_ids, as_of: date, model: ScoringModel | None = None) -> list[scoring.Score]:
+    """Some persons' scores as of T (the ranked ones, in the list's order), with queries for them only."""
+    model = model or current_model()
+    return facts.scores(as_of, model.params, model.rules, person_ids=sorted(set(person_ids)))
 
 
 def score_one(person_id: int, as_of: date, model: ScoringModel | None = None) -> scoring.Score | None:
     """One person's score as of T, with queries for that person only; None when not ranked."""
-    model = model or current_model()
-    people = _load_inputs(as_of, model.params, person_id=person_id)
-    return scoring.score_person(people[0], model.params, as_of) if people else None
+    found = score_some([person_id], as_of, model)
+    return found[0] if found else None
 
 
-# ---- storing runs -------------------------------------------------------------------------------
-
-
-def _row_values(run_id: int, score: scoring.Score, position: int | None) -> dict:
-    return {
-        "run_id": run_id,
-        "person_id": score.person_id,
-        "position": position,
-        "priority": score.priority,
-        "harm": score.harm,
-        "opportunity": score.opportunity,
-        "r": score.r,
-        "f": score.f,
-        "g": score.g,
-        "v": score.v,
-        "harm_days": score.harm_days,
-        "events_in_window": score.events_in_window,
-        "victims_in_window": score.victims_in_window,
-        "latest_event_on": score.latest_event_on,
-        "levers": dict(score.levers),
-        "flags": list(score.flags),
-    }
-
-
-_ROW_COLUMNS = (
-    "run_id",
-    "person_id",
-    "position",
-    "priority",
-    "harm",
-    "opportunity",
-    "r",
-    "f",
-    "g",
-    "v",
-    "harm_days",
-    "events_in_window",
-    "victims_in_window",
-    "latest_event_on",
-    "levers",
-    "flags",
-)
-_JSON_COLUMNS = {"levers", "flags"}
-
-
-def _insert_score_rows(rows: list[dict]) -> None:
-    """Write a run's rows in the session's transaction, by the fastest route the engine offers.
-
-    PostgreSQL: COPY (an executemany of 20,000 rows cost the server a statement each, about a
-    second). Elsewhere a Core insert of plain dicts (the ORM's bulk path cost more per row than
-    the database did). The JSON columns hold the same text either way (json.dumps, as sa.JSON).
-    """
-    connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
-        db.session.execute(sa.insert(ScoreRow.__table__), rows)
-        return
-    cursor = connection.connection.cursor()
-    try:
-        with cursor.copy(f"COPY {ScoreRow.__tablename__} ({', '.join(_ROW_COLUMNS)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([json.dumps(row[c]) if c in _JSON_COLUMNS else row[c] for c in _ROW_COLUMNS])
-    finally:
-        cursor.close()
-
-
-def record_run(
-    scores: list[scoring.Score],
-    *,
-    as_of: date,
-    model: ScoringModel,
-    trigger: str,
-    actor: Actor,
-    started_at: datetime | None = None,
-    partial: bool = False,
-    commit: bool = True,
-) -> ScoreRun:
-    """Store a run and one row per ranked person (positions only in a full run), and audit it."""
-    if trigger not in SCORE_TRIGGERS:
-        raise ValueError(f"unknown score-run trigger {trigger!r}")
-    run = ScoreRun(
-        as_of=as_of,
-        model_version=model.version,
-        trigger=trigger,
-        started_at=started_at or utcnow(),
-        created_by_id=actor.user_id,
-        ranked_count=len(scores),
-        partial=partial,
-    )
-    db.session.add(run)
-    db.session.flush()
-    if scores:
-        with _cyclic_gc_paused():
-            _insert_score_rows([_row_values(run.id, s, None if partial else n) for n, s in enumerate(scores, 1)])
-    run.finished_at = utcnow()
-    who = ", ".join(s.person_ref for s in scores) if partial else f"{len(scores)} persons ranked"
-    audit.record(
-        "create",
-        f"{'partial ' if partial else ''}score run {run.id} as of {as_of.isoformat()} ({trigger}): {who}",
-        object_type="score_run",
-        object_ref=str(run.id),
-        data={"as_of": as_of, "model_version": model.version, "trigger": trigger, "ranked_count": len(scores)},
-        actor=actor,
-    )
-    if commit:
-        db.session.commit()
-    return run
+record_run = runs.record_run
 
 
 def run_ranking(as_of: date, trigger: str, *, actor: Actor, model: ScoringModel | None = None) -> ScoreRun:
-    """Rank everyone as of T and store the run (nightly job, manual run, after an import)."""
+    """Rank everyone as of T and store the run (nightly job, manual run). With the current model and
+    as of a day no earlier than the list's, the run becomes the current list."""
     started_at = utcnow()
     model = model or current_model()
     scores = compute_ranking(as_of, model)
     return record_run(scores, as_of=as_of, model=model, trigger=trigger, actor=actor, started_at=started_at)
+
+
+def rescore_persons(
+    person_ids,
+    *,
+    as_of: date | None = None,
+    trigger: str,
+    actor: Actor,
+    commit: bool = True,
+) -> dict[int, dict | None]:
+    """Re-score some persons at once (after a breach, an event, a lever, a custody change, an
+    import) with the list's model, store it as a partial run and update their current scores.
+
+    Returns {person id: their ranked object (as `rank --json`), or None when not ranked}. Pending
+    changes in the session are flushed first and, with commit=True, committed with the run.
+    """
+    started_at = utcnow()
+    as_of = as_of or local_today()
+    ids = sorted(set(person_ids))
+    if ids and db.session.get_bind().dialect.name == "postgresql":
+        # One re-score of a person at a time (two breaches of one order logged at once): wait for
+        # the other's commit, then score with what it wrote and replace its current score, rather
+        # than both adding one. FOR NO KEY UPDATE: the foreign keys' checks (FOR KEY SHARE) of the
+        # same transactions do not conflict with it. (SQLite has one writer at a time anyway.)
+        db.session.execute(
+            sa.select(Person.id).where(Person.id.in_(ids)).order_by(Person.id).with_for_update(key_share=True)
+        )
+    model = list_model()
+    scores = score_some(ids, as_of, model) if ids else []
+    record_run(
+        scores,
+        as_of=as_of,
+        model=model,
+        trigger=trigger,
+        actor=actor,
+        started_at=started_at,
+        partial=True,
+        rescored=ids,
+        commit=commit,
+    )
+    found = {s.person_id: s.to_json() for s in scores}
+    return {pid: found.get(pid) for pid in ids}
 
 
 def rescore_person(
@@ -314,41 +188,39 @@ def rescore_person(
     actor: Actor,
     commit: bool = True,
 ) -> dict | None:
-    """Re-score one person at once (after a breach) and store it as a partial run.
+    """Re-score one person at once and store it as a partial run (see rescore_persons).
 
     Returns the person's ranked object (the same dict as `rank --json`), or None if they are not
     ranked; the partial run is stored either way, so the history shows the re-score happened.
-    Pending changes in the session (the breach just logged) are flushed first and, with
-    commit=True (the default), committed together with the run.
     """
-    started_at = utcnow()
-    as_of = as_of or local_today()
-    model = current_model()
-    score = score_one(person_id, as_of, model)
-    scores = [score] if score is not None else []
-    record_run(
-        scores,
-        as_of=as_of,
-        model=model,
-        trigger=trigger,
-        actor=actor,
-        started_at=started_at,
-        partial=True,
-        commit=commit,
-    )
-    return score.to_json() if score is not None else None
+    return rescore_persons([person_id], as_of=as_of, trigger=trigger, actor=actor, commit=commit)[person_id]
 
 
-def view_targets(as_of: date, limit: int | None, *, actor: Actor, via: str) -> list[scoring.Score]:
-    """The ranked list for a reader (API, pages): computed now, not stored; the viewing is audited."""
-    scores = compute_ranking(as_of)
-    shown = scores[:limit] if limit else scores
+def view_targets(
+    as_of: date | None, limit: int | None, *, actor: Actor, via: str, model: ScoringModel | None = None
+) -> list[dict]:
+    """The ranked list for a reader (the API), as `rank --json` objects; the viewing is audited.
+
+    Without an as-of date or another model it is the current scores (the last full ranking and
+    every re-score since), read, not worked out again. With either, or before any full ranking,
+    it is worked out now and not stored.
+    """
+    base = runs.list_run() if as_of is None and (model is None or model.is_current) else None
+    if base is not None:
+        shown, total = current.list_objects(limit), current.count()
+        what = f"the current list (score run {base.id} as of {base.as_of.isoformat()} and re-scores since)"
+        day = base.as_of
+    else:
+        day = as_of or local_today()
+        scores = compute_ranking(day, model)
+        shown, total = [s.to_json() for s in (scores[:limit] if limit else scores)], len(scores)
+        what = f"the ranked target list as of {day.isoformat()}" + (f" (model v{model.version})" if model else "")
     audit.record(
         "view",
-        f"viewed the ranked target list as of {as_of.isoformat()} ({len(shown)} of {len(scores)}) via {via}",
+        f"viewed {what} ({len(shown)} of {total}) via {via}",
         object_type="targets",
-        object_ref=as_of.isoformat(),
-        data={"as_of": as_of, "limit": limit, "shown": len(shown)},
+        object_ref=day.isoformat(),
+        data={"as_of": day, "limit": limit, "shown": len(shown), "model": model.version if model else None},
         actor=actor,
     )
     db.session.commit()
@@ -427,67 +299,68 @@ def previous_positions(before: ScoreRun | None = None) -> dict[int, int]:
     )
 
 
-# ---- the target list page and its CSV export -----------------------------------------------------
-# The page reads the latest stored full run (never a ranking computed on the fly), so what a
-# supervisor sees, exports and discusses is exactly what the history holds and can explain.
+# ---- the current list (app.ranking.current reads it) ----------------------------------------------
+# The target list, the person list, the agenda, the profile and GET /api/v1/targets read the current
+# scores: the latest full run that became the list, with every re-score since.
 
 
-RUN_ORDER = (ScoreRun.as_of.desc(), ScoreRun.id.desc())
+list_run = runs.list_run
 
 
 def current_run_ids() -> list[int]:
-    """The runs that make up the current ranking, newest first: the latest full run (by as-of
-    date, the last stored breaking a tie, as in tasking) and any partial run after it (a breach
-    re-scores its perpetrator at once). With no full run, every partial run. Empty: no ranking.
-
-    A person absent from the latest full run is not ranked now, whatever an older run said.
-    """
-    base = db.session.execute(
-        sa.select(ScoreRun.id, ScoreRun.as_of).where(ScoreRun.partial.is_(False)).order_by(*RUN_ORDER).limit(1)
-    ).first()
-    query = sa.select(ScoreRun.id).order_by(*RUN_ORDER)
-    if base is not None:
-        query = query.where(
-            sa.or_(ScoreRun.as_of > base.as_of, sa.and_(ScoreRun.as_of == base.as_of, ScoreRun.id >= base.id))
-        )
-    return list(db.session.scalars(query))
+    """The stored runs the current scores come from, newest first; empty when nobody is ranked."""
+    return current.run_ids()
 
 
-def current_rows(run_ids: list[int]):
-    """A subquery of each person's current score row: (score_id, person_id, priority, harm,
-    latest_event_on), from the newest of `run_ids` that scored them."""
-    columns = (
-        ScoreRow.id.label("score_id"),
-        ScoreRow.person_id,
-        ScoreRow.priority,
-        ScoreRow.harm,
-        ScoreRow.latest_event_on,
-        ScoreRow.victims_in_window,
-    )
-    if len(run_ids) == 1:
-        return sa.select(*columns).where(ScoreRow.run_id == run_ids[0]).subquery("current_score")
-    newest = sa.func.row_number().over(partition_by=ScoreRow.person_id, order_by=RUN_ORDER).label("newest")
-    ranked = (
-        sa.select(*columns, newest)
-        .join(ScoreRun, ScoreRun.id == ScoreRow.run_id)
-        .where(ScoreRow.run_id.in_(run_ids))
-        .subquery("ranked_score")
-    )
-    return sa.select(*(c for c in ranked.c if c.name != "newest")).where(ranked.c.newest == 1).subquery("current_score")
+def current_rows(run_ids: list[int] | None = None, *, with_position: bool = False):
+    """A subquery of each person's current score: (score_id, person_id, priority, harm, opportunity,
+    latest_event_on, victims_in_window, events_in_window, incidents_in_window, flags, levers, run_id),
+    and with_position their place in the list. `run_ids` is accepted for the older callers and
+    not needed: the current scores are one row per ranked person."""
+    return current.rows(with_position=with_position)
 
 
 def current_score(person: Person) -> tuple[ScoreRow, ScoreRun] | None:
-    run_ids = current_run_ids()
-    if not run_ids:
-        return None
-    row = db.session.execute(
-        sa.select(ScoreRow, ScoreRun)
+    """The person's current score (its stored row and the run that stored it), or None."""
+    return current.score_of(person.id)
+
+
+def current_top(size: int) -> list[tuple[int, int]]:
+    """[(person id, position)] of the top `size` of the current list (a meeting's agenda)."""
+    return current.top(size)
+
+
+def scores_as_at(run_id: int, person_ids: list[int], moment: datetime) -> dict[int, ScoreRow]:
+    """{person id: score row} as the list stood at a moment: the full run's row, or a re-score of
+    the person stored after that run and before the moment (a meeting's pack shows the scores the
+    meeting saw). Persons with neither are left out."""
+    base = db.session.get(ScoreRun, run_id)
+    if base is None or not person_ids:
+        return {}
+    after = sa.or_(ScoreRun.id == base.id, sa.and_(ScoreRun.partial.is_(True), ScoreRun.as_of >= base.as_of,
+                                                   ScoreRun.id > base.id, ScoreRun.started_at <= moment))  # fmt: skip
+    rows = db.session.execute(
+        sa.select(ScoreRow)
         .join(ScoreRun, ScoreRun.id == ScoreRow.run_id)
-        .where(ScoreRow.person_id == person.id, ScoreRow.run_id.in_(run_ids))
-        .order_by(*RUN_ORDER)
-        .limit(1)
-    ).first()
-    return (row[0], row[1]) if row else None
+        .where(ScoreRow.person_id.in_(id_list("persons", person_ids)), after)
+        .order_by(ScoreRun.as_of, ScoreRun.id)
+    ).scalars()
+    return {row.person_id: row for row in rows}  # the newest wins
+
+
+def top_positions(run: ScoreRun, size: int) -> list[tuple[int, int]]:
+    """[(person id, position)] of the top `size` of a full run: for the run the current list is
+    built on, the current list itself (with every re-score since); for an older run, its places."""
+    base = runs.list_run()
+    if base is not None and run.id == base.id:
+        return current.top(size)
+    return list(
+        db.session.execute(
+            sa.select(ScoreRow.person_id, ScoreRow.position)
+            .where(ScoreRow.run_id == run.id, ScoreRow.position.is_not(None), ScoreRow.position <= size)
+            .order_by(ScoreRow.position)
+        ).tuples()
+    )
 
 
 def recent_scores(person: Person, limit: int = 12) -> list[tuple[ScoreRow, ScoreRun]]:
@@ -502,7 +375,7 @@ def recent_scores(person: Person, limit: int = 12) -> list[tuple[ScoreRow, Score
     return [(r, run) for r, run in rows]
 
 
-def serial_person_ids(as_of: date, run_ids: list[int]) -> list[int]:
+def serial_person_ids(as_of: date, run_ids: list[int] | None = None) -> list[int]:
     """Serial perpetrators for the list filter, by the rule of network.serial_perpetrators.
 
     Run over all 120,000 events the rule costs more than a list page may, so when a ranking
@@ -512,13 +385,11 @@ def serial_person_ids(as_of: date, run_ids: list[int]) -> list[int]:
     their events. Five small, index-driven queries. (A person whose events changed since the last
     ranking is judged by that ranking until the next run.)
     """
-    if not run_ids:
+    if not current_run_ids():
         return list(db.session.scalars(serial_suspects_query(as_of)))
-    current = current_rows(run_ids)
+    now = current_rows()
     counted = set(
-        db.session.scalars(
-            sa.select(current.c.person_id).where(current.c.victims_in_window >= network.SERIAL_MIN_VICTIMS)
-        )
+        db.session.scalars(sa.select(now.c.person_id).where(now.c.victims_in_window >= network.SERIAL_MIN_VICTIMS))
     )
     doubtful = young_victim_suspects(as_of) & counted
     confirmed: set[int] = set()
@@ -549,12 +420,17 @@ def serial_person_ids(as_of: date, run_ids: list[int]) -> list[int]:
 # ---- answering the other parts (app.signals) ------------------------------------------------------
 
 
-def _on_scoring_facts_changed(person_id: int, *, trigger: str, actor: Actor, as_of: date | None = None, **_):
-    return rescore_person(person_id, as_of=as_of or local_today(), trigger=trigger, actor=actor, commit=False)
+def _on_scoring_facts_changed(person_id, *, trigger: str, actor: Actor | None, as_of: date | None = None, **_):
+    """Sender: a person id (or a list of them, when a change touched several persons). Without an
+    actor the change was made by the signed-in user."""
+    actor = actor or Actor.of(current_user)
+    if isinstance(person_id, int):
+        return rescore_person(person_id, as_of=as_of or local_today(), trigger=trigger, actor=actor, commit=False)
+    return rescore_persons(person_id, as_of=as_of or local_today(), trigger=trigger, actor=actor, commit=False)
 
 
 def _on_score_wanted(person_id: int, **_) -> dict | None:
-    score = score_one(person_id, local_today())
+    score = score_one(person_id, local_today(), list_model())
     return score.to_json() if score is not None else None
 
 

@@ -70,36 +70,47 @@ def _network_findings(now: datetime) -> str:
     )
 
 
+def _pre_release_tasks(now: datetime) -> str:
+    from app.base import local_date
+    from app.ranking.releases import raise_pre_release_tasks
+
+    return f"{raise_pre_release_tasks(local_date(now), actor=ACTOR)} pre-release task(s)"
+
+
 @dataclass(frozen=True)
 class JobSpec:
     func: Callable[[datetime], str]
     trigger: dict  # CronTrigger arguments, in UTC
     period_format: str  # strftime of the run time: one run per distinct value
     description: str
+    # Run once as soon as a scheduler leads (for its current period), so what is already due is
+    # raised at once rather than at the next scheduled time (the quick start starts mid-day).
+    on_start: bool = False
 
 
 JOBS: dict[str, JobSpec] = {
     "nightly_rank": JobSpec(_nightly_rank, {"hour": 1, "minute": 30}, "%Y-%m-%d", "full re-rank of every person"),
     "order_expiry_alerts": JobSpec(
-        _order_expiry_alerts, {"hour": 5, "minute": 0}, "%Y-%m-%d", "alerts for orders ending within 7 days"
+        _order_expiry_alerts, {"hour": 5, "minute": 0}, "%Y-%m-%d", "alerts for orders ending within 7 days", True
     ),
     "overdue_task_alerts": JobSpec(
-        _overdue_task_alerts, {"minute": 10}, "%Y-%m-%dT%H", "alerts for tasks past their due time (hourly)"
+        _overdue_task_alerts, {"minute": 10}, "%Y-%m-%dT%H", "alerts for tasks past their due time (hourly)", True
     ),
     "record_review_reminders": JobSpec(
-        _record_review_reminders, {"hour": 3, "minute": 0}, "%Y-%m-%d", "retention-review reminders (MoPI)"
+        _record_review_reminders, {"hour": 3, "minute": 0}, "%Y-%m-%d", "retention-review reminders (MoPI)", True
     ),
     "prune_login_attempts": JobSpec(
         _prune_login_attempts, {"hour": 3, "minute": 30}, "%Y-%m-%d", "remove sign-in attempts older than 90 days"
     ),
     "clare_overdue_alerts": JobSpec(
-        _clare_overdue_alerts, {"hour": 6, "minute": 0}, "%Y-%m-%d", "alerts for Clare's Law cases past 28 days"
+        _clare_overdue_alerts, {"hour": 6, "minute": 0}, "%Y-%m-%d", "alerts for Clare's Law cases past 28 days", True
     ),
     "idva_first_contact_alerts": JobSpec(
         _idva_first_contact_alerts,
         {"hour": 7, "minute": 0},
         "%Y-%m-%d",
         "alerts for high-risk IDVA referrals with no first contact in 2 working days",
+        True,
     ),
     "victim_contact_before_order_ends": JobSpec(
         _victim_contact_before_order_ends,
@@ -109,5 +120,11 @@ JOBS: dict[str, JobSpec] = {
     ),
     "network_findings": JobSpec(
         _network_findings, {"hour": 2, "minute": 0}, "%Y-%m-%d", "network findings of the whole register"
+    ),
+    "pre_release_tasks": JobSpec(
+        _pre_release_tasks,
+        {"hour": 5, "minute": 30},
+        "%Y-%m-%d",
+        "pre-release tasks 14 days before an expected release from custody",
     ),
 }

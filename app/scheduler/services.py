@@ -103,6 +103,12 @@ def _outcome(status: str, started: float) -> dict:
     return {"status": status, "duration_ms": round((time.perf_counter() - started) * 1000, 1)}
 
 
+def run_on_start(app: Flask, *, now: datetime | None = None) -> list[str]:
+    """Run each job marked on_start for its current period (a period already run is skipped), so
+    the alerts for what is already due are raised when the scheduler starts. The jobs that ran."""
+    return [name for name, spec in JOBS.items() if spec.on_start and run_job(app, name, now=now)]
+
+
 def build_scheduler(app: Flask, *, blocking: bool = True, every: int | None = None):
     """A scheduler with every job; `every` (seconds) replaces the schedules, for tests and drills."""
     cls = BlockingScheduler if blocking else BackgroundScheduler
@@ -178,6 +184,9 @@ def serve(app: Flask, *, every: int | None = None, standby_poll: float = 30.0, e
             announced = True
         time.sleep(standby_poll)
     echo(f"Scheduler leader (pid {os.getpid()}): " + ", ".join(JOBS))
+    ran = run_on_start(app)
+    if ran:
+        echo("Ran on start, for what is already due: " + ", ".join(ran))
     scheduler = build_scheduler(app, blocking=True, every=every)
     try:
         scheduler.start()

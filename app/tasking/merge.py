@@ -7,7 +7,7 @@ from app import signals
 from app.base import ValidationFailed
 from app.catalogue import TASK_TYPES
 from app.extensions import db
-from app.tasking.models import MeetingItem, Task
+from app.tasking.models import CohortMember, MeetingItem, Task
 
 
 def _move(model, ids: list[int], to_id: int) -> None:
@@ -32,12 +32,23 @@ def _on_persons_merged(merge, *, from_id: int, into_id: int, **_) -> dict:
         raise ValidationFailed(
             {"merge": f"Both records are on the agenda of tasking meeting {both}: take one off the agenda first."}
         )
+    open_members = db.session.scalar(
+        sa.select(sa.func.count()).where(
+            CohortMember.person_id.in_((from_id, into_id)), CohortMember.exited_on.is_(None)
+        )
+    )
+    if open_members > 1:
+        raise ValidationFailed(
+            {"merge": "Both records are members of the managed cohort: record one of them leaving it first."}
+        )
     moved = {
         "tasks": list(db.session.scalars(sa.select(Task.id).where(Task.person_id == from_id))),
         "meeting_items": list(db.session.scalars(sa.select(MeetingItem.id).where(MeetingItem.person_id == from_id))),
+        "cohort_members": list(db.session.scalars(sa.select(CohortMember.id).where(CohortMember.person_id == from_id))),
     }
     _move(Task, moved["tasks"], into_id)
     _move(MeetingItem, moved["meeting_items"], into_id)
+    _move(CohortMember, moved["cohort_members"], into_id)
     return moved
 
 
@@ -45,6 +56,7 @@ def _on_persons_unmerged(merge, *, from_id: int, moved: dict | None, **_) -> Non
     moved = moved or {}
     _move(Task, moved.get("tasks", []), from_id)
     _move(MeetingItem, moved.get("meeting_items", []), from_id)
+    _move(CohortMember, moved.get("cohort_members", []), from_id)
 
 
 def _on_person_disposed(person_id: int, **_) -> dict:
@@ -56,7 +68,10 @@ def _on_person_disposed(person_id: int, **_) -> dict:
     items = list(db.session.scalars(sa.select(MeetingItem).where(MeetingItem.person_id == person_id)))
     for item in items:
         item.rationale = None
-    return {"task_texts": len(tasks), "meeting_rationales": len(items)}
+    members = list(db.session.scalars(sa.select(CohortMember).where(CohortMember.person_id == person_id)))
+    for member in members:
+        member.reason, member.exit_note = "(removed when the record was disposed of)", None
+    return {"task_texts": len(tasks), "meeting_rationales": len(items), "cohort_texts": len(members)}
 
 
 def connect_signals() -> None:

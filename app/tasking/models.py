@@ -6,7 +6,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import Team, User
-from app.base import TimestampMixin, UTCDateTime, VersionedMixin
+from app.base import TimestampMixin, UTCDateTime, VersionedMixin, in_vocabulary
+from app.catalogue import COHORT_EXIT_REASONS
 from app.extensions import db
 from app.offenders.models import Person
 from app.ranking.models import ScoreRun
@@ -34,6 +35,19 @@ class Task(TimestampMixin, VersionedMixin, db.Model):
     deferral_reason: Mapped[str | None] = mapped_column(sa.Text)
     # snooze, action_elsewhere or data_wrong (catalogue.TASK_DEFERRALS); set with deferred_until.
     deferral_kind: Mapped[str | None] = mapped_column(sa.Text)
+    # Who put it aside and, past the limit of its type and priority, the supervisor who approved.
+    # A deferral awaiting approval is recorded but not in effect: the task stays in the lists.
+    deferred_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    deferral_pending: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    deferral_approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    deferral_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The lever a lever-action task is about (a firearms review: firearms_certificate).
+    lever: Mapped[str | None] = mapped_column(sa.ForeignKey("lever_types.code"))
+    # The reference of the record that raised the task (a forum or programme referral, a cohort).
+    raised_from: Mapped[str | None] = mapped_column(sa.Text, index=True)
+    # What recording the outcome did (levers ended, a breach's outcome set, the score before and
+    # after), in words, as shown to the officer; the audit log holds the same.
+    outcome_effects: Mapped[list | None] = mapped_column(sa.JSON)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     # The tasking meeting that set the task, if one did.
     meeting_id: Mapped[int | None] = mapped_column(
@@ -44,6 +58,8 @@ class Task(TimestampMixin, VersionedMixin, db.Model):
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     team: Mapped[Team | None] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    deferred_by: Mapped[User | None] = relationship(foreign_keys=[deferred_by_id])
+    deferral_approved_by: Mapped[User | None] = relationship(foreign_keys=[deferral_approved_by_id])
 
     __table_args__ = (
         sa.CheckConstraint("status IN ('open', 'in_progress', 'done', 'cancelled')", name="status_known"),
@@ -122,18 +138,70 @@ class MeetingItem(TimestampMixin, VersionedMixin, db.Model):
     reason: Mapped[str] = mapped_column(sa.Text)
     rank_position: Mapped[int | None] = mapped_column(sa.Integer)
     breach_count: Mapped[int] = mapped_column(sa.Integer, default=0)
+    # Brought back by the review date of an earlier plan (whatever else put them on the agenda).
+    review_due: Mapped[bool] = mapped_column(sa.Boolean, default=False, server_default=sa.false())
+    # The person's item at the latest earlier meeting: the plan this meeting follows up.
+    previous_item_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tasking_meeting_items.id", ondelete="SET NULL"))
     tactic: Mapped[str | None] = mapped_column(sa.Text)
     rationale: Mapped[str | None] = mapped_column(sa.Text)
     review_on: Mapped[date | None] = mapped_column(sa.Date)
 
     meeting: Mapped[TaskingMeeting] = relationship(back_populates="items")
     person: Mapped[Person] = relationship()
+    previous_item: Mapped["MeetingItem | None"] = relationship(remote_side="MeetingItem.id")
 
     __table_args__ = (
         sa.UniqueConstraint("meeting_id", "person_id"),
-        sa.CheckConstraint("reason IN ('ranked', 'breach', 'ranked_and_breach', 'added')", name="reason_known"),
+        sa.CheckConstraint(
+            "reason IN ('ranked', 'breach', 'ranked_and_breach', 'added', 'review', 'cohort')", name="reason_known"
+        ),
         sa.CheckConstraint(
             "tactic IS NULL OR tactic IN ('support', 'prevention', 'diversion', 'disruption', 'enforcement')",
             name="tactic_known",
         ),
     )
+
+
+class CohortMember(TimestampMixin, VersionedMixin, db.Model):
+    """A person adopted into the managed cohort (MATAC): reviewed at every meeting their plan falls
+    due, until they leave with a recorded reason. A person has at most one open membership."""
+
+    __tablename__ = "cohort_members"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("persons.id"), index=True)
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("teams.id"))
+    adopted_on: Mapped[date] = mapped_column(sa.Date)
+    adopted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    # The score when adopted: the exit rule compares the score now against it.
+    adopted_priority: Mapped[int | None] = mapped_column(sa.Integer)
+    exited_on: Mapped[date | None] = mapped_column(sa.Date)
+    exit_reason: Mapped[str | None] = mapped_column(sa.Text)
+    exit_note: Mapped[str | None] = mapped_column(sa.Text)
+    exited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    person: Mapped[Person] = relationship()
+    team: Mapped[Team | None] = relationship()
+    adopted_by: Mapped[User | None] = relationship(foreign_keys=[adopted_by_id])
+    exited_by: Mapped[User | None] = relationship(foreign_keys=[exited_by_id])
+
+    __table_args__ = (
+        sa.CheckConstraint(
+            f"exit_reason IS NULL OR {in_vocabulary('exit_reason', COHORT_EXIT_REASONS)}", name="exit_reason_known"
+        ),
+        sa.CheckConstraint("(exited_on IS NULL) = (exit_reason IS NULL)", name="exit_has_reason"),
+        sa.CheckConstraint("exited_on IS NULL OR exited_on >= adopted_on", name="exit_after_adoption"),
+        # One open membership per person (an exited person may be adopted again later).
+        sa.Index(
+            "uq_cohort_members_open_person",
+            "person_id",
+            unique=True,
+            sqlite_where=sa.text("exited_on IS NULL"),
+            postgresql_where=sa.text("exited_on IS NULL"),
+        ),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.exited_on is None

@@ -144,7 +144,12 @@ def test_admin_sets_a_password_and_revokes_tokens(app, client, admin, make_user)
     assert ok.status_code == 302
     assert get_user("pc12").check_password("another long password")
     services.issue_token("pc12", actor=Actor("test"))
-    assert client.post("/admin/users/pc12/revoke-tokens").status_code == 302
+    # Revoking cannot be undone, so it needs the box ticked: without it nothing is revoked.
+    refused = client.post("/admin/users/pc12/revoke-tokens", follow_redirects=True)
+    assert "Tick the box to confirm: revoking cannot be undone." in refused.get_data(as_text=True)
+    assert db.session.scalars(sa.select(ApiToken)).one().revoked_at is None
+    assert client.post("/admin/users/pc12/revoke-tokens", data={"rv-confirm": "y"}).status_code == 302
+    db.session.expire_all()
     assert db.session.scalars(sa.select(ApiToken)).one().revoked_at is not None
     summaries = list(db.session.scalars(sa.select(AuditEntry.summary).where(AuditEntry.username == "root")))
     assert "password reset for pc12" in summaries and "1 API token(s) revoked for pc12" in summaries

@@ -6,6 +6,7 @@ routes taken from the seeded catalogues in the database.
 """
 
 import csv
+import itertools
 import re
 from collections import defaultdict
 from datetime import date, timedelta
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from app.audit.services import Actor
 from app.base import PNC_PATTERN
 from app.catalogue import LeverType, OffenceCategory, OrderType
+from app.demo import cli as demo_cli
 from app.extensions import db
 from app.imports import demo
 from app.imports.parsing import FILES
@@ -79,21 +81,26 @@ def _count(model, *where) -> int:
 # ---- through the command line and the import path ---------------------------------------------
 
 
-def test_demo_data_command_loads_the_dataset_and_a_rerun_changes_nothing(runner, tmp_path):
+def test_demo_data_command_loads_the_dataset_and_a_rerun_changes_nothing(runner, tmp_path, monkeypatch):
+    # The import path alone: the seeders that follow it are tested in tests/demo.
+    monkeypatch.setattr(demo_cli, "SEEDERS", ())
     result = runner.invoke(args=["demo-data", "--scale", "0.2"])
     assert result.exit_code == 0, result.output
-    generated = re.search(r"Generated (\d+) persons, (\d+) events, (\d+) orders, (\d+) levers", result.output)
+    generated = re.search(
+        r"Generated (\d+) persons, (\d+) events, (\d+) orders, (\d+) levers, (\d+) custody", result.output
+    )
     assert generated, result.output
-    persons, events, orders, levers = map(int, generated.groups())
+    persons, events, orders, levers, custody = map(int, generated.groups())
     # What the command generated is what write_csvs gives for the same seed, scale and day.
     expected = demo.write_csvs(tmp_path, scale=0.2, seed=2022)
-    assert (persons, events, orders, levers) == (
+    assert (persons, events, orders, levers, custody) == (
         expected["persons"],
         expected["events"],
         expected["orders"],
         expected["levers"],
+        expected["custody"],
     )
-    assert 300 <= persons <= 500 and 800 <= events <= 1200
+    assert 800 <= persons <= 1300 and 800 <= events <= 1300 and custody >= 10
     # The seeders add a few records of their own (app.demo), recognisable by their references.
     assert _count(Person, ~Person.ref.like("DEMO-%")) == persons
     assert _count(DAEvent, DAEvent.source == "import") == events
@@ -111,7 +118,8 @@ def test_demo_data_command_loads_the_dataset_and_a_rerun_changes_nothing(runner,
     assert _count(DAEvent, DAEvent.source == "import") == events
 
 
-def test_demo_data_keeps_the_files_when_asked(runner, tmp_path):
+def test_demo_data_keeps_the_files_when_asked(runner, tmp_path, monkeypatch):
+    monkeypatch.setattr(demo_cli, "SEEDERS", ())
     target = tmp_path / "kept" / "csv"
     result = runner.invoke(args=["demo-data", "--scale", "0.05", "--seed", "7", "--keep", str(target)])
     assert result.exit_code == 0, result.output
@@ -121,7 +129,7 @@ def test_demo_data_keeps_the_files_when_asked(runner, tmp_path):
 
 def test_default_scale_imports_without_errors(app, scale_one):
     directory, counts, _ = scale_one
-    assert 1800 <= counts["persons"] <= 2200 and 4500 <= counts["events"] <= 5700
+    assert 4500 <= counts["persons"] <= 5700 and 4300 <= counts["events"] <= 5500
     result = import_directory(directory, actor=Actor("test-demo"), today=TODAY)
     assert result.ok, [str(e) for e in result.errors[:10]]
     assert not result.warnings
@@ -130,6 +138,7 @@ def test_default_scale_imports_without_errors(app, scale_one):
         "events.csv": counts["events"],
         "orders.csv": counts["orders"],
         "levers.csv": counts["levers"],
+        "custody.csv": counts["custody"],
     }
     assert _count(Person) == counts["persons"]
     assert _count(DAEvent) == counts["events"]
@@ -209,13 +218,20 @@ def test_persons_have_plausible_ages_genders_and_pnc_ids(scale_one):
     suspects = {e["suspect_ref"] for e in data["events"]}
     victims_only = {e["victim_ref"] for e in data["events"]} - suspects
     ages = {ref: _age_days(p["date_of_birth"]) / 365.25 for ref, p in persons.items() if p["date_of_birth"]}
-    assert all(16 <= age < 81 for age in ages.values())
+    assert all(12 <= age < 81 for age in ages.values())
     suspect_ages = [ages[ref] for ref in suspects if ref in ages]
+    assert min(suspect_ages) >= 16
     assert sum(18 <= a < 61 for a in suspect_ages) / len(suspect_ages) > 0.85
-    for event in data["events"]:  # nobody is under 16 on the date of an event
+    children = set()
+    for event in data["events"]:  # nobody is under 16 on the date of an event but a child of the family
         for ref in (event["suspect_ref"], event["victim_ref"]):
             dob = persons[ref]["date_of_birth"]
-            assert not dob or (_day(event["occurred_on"]) - _day(dob)).days >= 16 * 365
+            if dob and (_day(event["occurred_on"]) - _day(dob)).days < 16 * 365:
+                assert ref == event["victim_ref"] and event["relationship"] == "family"
+                assert (_day(event["occurred_on"]) - _day(dob)).days >= 14 * 365
+                children.add(ref)
+    # A few child victims, so that v2's rule (victims counted from 16) has cases to act on.
+    assert 1 <= len(children) <= 0.02 * len(persons)
     assert {p["gender"] for p in persons.values()} <= {"female", "male", "other", "unknown"}
 
     pnc = [p["pnc_id"] for p in persons.values() if p["pnc_id"]]
@@ -226,13 +242,14 @@ def test_persons_have_plausible_ages_genders_and_pnc_ids(scale_one):
     assert {p["district"] for p in persons.values()} == set(demo.DISTRICTS)
 
 
-def test_events_lie_in_the_last_three_years_with_a_thin_older_tail(scale_one):
+def test_events_run_over_four_years_up_to_today(scale_one):
     _, _, data = scale_one
     ages = [_age_days(e["occurred_on"]) for e in data["events"]]
-    assert min(ages) >= 0  # nothing in the future
+    assert min(ages) == 0  # events go on up to today, and nothing is in the future
     assert max(ages) <= 4 * 366
-    older = sum(age > WINDOW_DAYS for age in ages) / len(ages)
-    assert 0.01 < older < 0.1
+    by_year = [sum(365 * y <= age < 365 * (y + 1) for age in ages) for y in range(4)]
+    assert all(count > 0.15 * len(ages) for count in by_year), by_year  # a year ago is backtestable
+    assert sum(age <= 7 for age in ages) >= 10
 
 
 def test_most_perpetrators_appear_once_and_a_power_few_cause_most_harm(scale_one, harm_days):
@@ -253,7 +270,8 @@ def test_offence_mix_is_dominated_by_low_harm_categories(scale_one, harm_days):
     low = sum(harm_days[o] <= 10 for o in offences) / len(offences)
     assert low > 0.7
     assert {"rape", "gbh", "false_imprisonment", "strangulation", "coercive_control"} <= set(offences)
-    assert sum(o == "rape" for o in offences) / len(offences) < 0.02
+    # Sexual offences are about 3% of DA-related crime (ONS); rapes here, most of them by the power few.
+    assert sum(o == "rape" for o in offences) / len(offences) < 0.03
 
 
 def test_serial_escalating_and_new_partner_perpetrators_exist(scale_one):
@@ -354,5 +372,92 @@ def test_levers_are_recorded_levers_with_some_deactivated(scale_one):
         by_suspect[event["suspect_ref"]] += 1
     repeat = {ref for ref, n in by_suspect.items() if n > 1}
     with_levers = {lever["person_ref"] for lever in levers}
-    assert with_levers <= repeat
-    assert 0.08 <= len(with_levers) / len(repeat) <= 0.25
+    # Levers are noted for repeat perpetrators (a few had events dropped while in custody).
+    assert with_levers <= set(by_suspect) and len(with_levers - repeat) <= 0.1 * len(with_levers)
+    assert 0.05 <= len(with_levers & repeat) / len(repeat) <= 0.25
+
+
+# ---- calibrated to the research (issue 11; the measured figures are in docs/benchmarks.md) ------
+
+
+@pytest.fixture(scope="module")
+def scale_five():
+    """The generator's records at scale 5 (about 24,000 events), measured as demo_figures defines."""
+    import random
+
+    from app.imports.demo_figures import measure
+
+    generator = demo._Generator(random.Random(2022), 5, TODAY)
+    generator.generate()
+    events = [(e.suspect, e.victim, e.day, e.offence) for e in generator.events]
+    custody = [(c.person, c.custody_from, c.custody_to) for c in generator.custody]
+    return measure(events, custody, len(generator.persons), TODAY)
+
+
+def test_about_three_perpetrators_in_four_are_reported_once_in_two_years(scale_five):
+    assert 0.72 <= scale_five.once_2y <= 0.78
+
+
+def test_the_top_3_percent_cause_80_to_90_percent_of_the_harm_days(scale_five):
+    assert 0.80 <= scale_five.top3_harm_share <= 0.90
+
+
+def test_over_half_of_a_years_highest_harm_perpetrators_had_no_earlier_report(scale_five):
+    assert scale_five.top2_new_share > 0.5 and scale_five.top2_count >= 50
+
+
+def test_a_repeat_victim_tail_like_thanets(scale_five):
+    # Thanet: per about 4,400 crimes a year, about 80 victims with 6-10 reports and 17 with more.
+    six_to_ten, over_ten = scale_five.per_4400
+    assert 60 <= six_to_ten <= 100 and 10 <= over_ten <= 30
+
+
+def test_about_one_perpetrator_in_twenty_has_been_in_custody_some_released_lately(scale_five):
+    assert 0.04 <= scale_five.custody_perpetrators <= 0.06
+    assert scale_five.in_custody >= 100 and scale_five.released_90d >= 20
+
+
+def test_events_go_on_up_to_today(scale_five):
+    assert scale_five.latest_event == TODAY and scale_five.events_last_7d >= 50
+
+
+def test_custody_periods_never_overlap_and_nobody_offends_while_inside(scale_one):
+    _, counts, data = scale_one
+    assert counts["custody"] == len(data["custody"]) > 0
+    by_person = defaultdict(list)
+    for period in data["custody"]:
+        start = _day(period["custody_from"])
+        end = _day(period["custody_to"]) if period["custody_to"] else None
+        assert period["kind"] in ("remand", "sentence", "recall")
+        assert start <= TODAY and (end is None or start <= end <= TODAY)
+        by_person[period["person_ref"]].append((start, end))
+    for spans in by_person.values():
+        spans.sort()
+        for (_, first_end), (second_start, _) in itertools.pairwise(spans):
+            assert first_end is not None and first_end <= second_start
+    for event in data["events"]:
+        day = _day(event["occurred_on"])
+        for start, end in by_person.get(event["suspect_ref"], ()):
+            assert not (start <= day and (end is None or day < end)), event
+    still_in = [p for p in data["custody"] if not p["custody_to"]]
+    due = [p for p in still_in if p["expected_release_on"] and _age_days(p["expected_release_on"]) >= -28]
+    assert still_in and due  # some are due out within 28 days (release due, pre-release tasks)
+
+
+def test_the_worked_examples_of_scoring_model_v2_are_in_the_data(scale_one):
+    _, _, data = scale_one
+    persons = {p["person_ref"]: p for p in data["persons"]}
+    by_name = {(p["forenames"], p["surname"]): ref for ref, p in persons.items()}
+    released = by_name[("Carl", "Draventhorpe")]
+    offences = sorted(e["offence"] for e in data["events"] if e["suspect_ref"] == released)
+    assert offences == ["gbh", "rape", "strangulation"]
+    assert all(_age_days(e["occurred_on"]) > WINDOW_DAYS for e in data["events"] if e["suspect_ref"] == released)
+    sentence = [p for p in data["custody"] if p["person_ref"] == released and p["kind"] == "sentence"]
+    assert len(sentence) == 1 and 0 < _age_days(sentence[0]["custody_to"]) <= 31
+    counted = by_name[("Reece", "Kelmiston")]
+    same_day = [e for e in data["events"] if e["suspect_ref"] == counted]
+    assert len(same_day) == 3 and len({(e["victim_ref"], e["occurred_on"]) for e in same_day}) == 1
+    young = by_name[("Wayne", "Trebbock")]
+    victims = {e["victim_ref"]: e["occurred_on"] for e in data["events"] if e["suspect_ref"] == young}
+    ages = {ref: (_day(day) - _day(persons[ref]["date_of_birth"])).days // 365 for ref, day in victims.items()}
+    assert sorted(ages.values())[0] == 14

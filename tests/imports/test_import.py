@@ -66,7 +66,7 @@ def test_good_files_are_imported_with_a_summary(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert "persons.csv: 3 rows; 3 created, 0 updated, 0 unchanged" in result.output
     assert "events.csv: 2 rows; 2 created" in result.output
-    assert "orders.csv: 1 rows; 1 created" in result.output
+    assert "orders.csv: 1 row; 1 created" in result.output
     assert "levers.csv: 2 rows; 2 created" in result.output
     p1 = db.session.scalars(sa.select(Person).where(Person.ref == "P1")).one()
     assert (p1.surname, p1.date_of_birth, p1.pnc_id, p1.gender) == (
@@ -102,7 +102,7 @@ def test_importing_the_same_files_twice_changes_nothing(runner, tmp_path):
     assert second.exit_code == 0
     assert "persons.csv: 3 rows; 0 created, 0 updated, 3 unchanged" in second.output
     assert "events.csv: 2 rows; 0 created, 0 updated, 2 unchanged" in second.output
-    assert "orders.csv: 1 rows; 0 created, 0 updated, 1 unchanged" in second.output
+    assert "orders.csv: 1 row; 0 created, 0 updated, 1 unchanged" in second.output
     assert "levers.csv: 2 rows; 0 created, 0 updated, 2 unchanged" in second.output
     assert snapshot() == before
 
@@ -115,7 +115,7 @@ def test_a_changed_row_updates_the_record_and_audits_before_and_after(runner, tm
     result = import_cli(runner, write(tmp_path, changed))
     assert result.exit_code == 0
     assert "persons.csv: 3 rows; 0 created, 1 updated, 2 unchanged" in result.output
-    assert "orders.csv: 1 rows; 0 created, 1 updated, 0 unchanged" in result.output
+    assert "orders.csv: 1 row; 0 created, 1 updated, 0 unchanged" in result.output
     p2 = db.session.scalars(sa.select(Person).where(Person.ref == "P2")).one()
     assert p2.surname == "Ostrick-Lane" and p2.version_id == 2
     entry = db.session.scalars(

@@ -134,12 +134,13 @@ def test_a_merge_keeps_everything_and_the_old_reference_resolves(client, make_us
 
 def test_the_ranking_is_updated_at_once(twins):
     old, new, _facts = twins
-    before = {e.person_ref: e.row for e in targets.target_list(targets.TargetFilters(), actor=ACTOR).entries}
+    # Priorities read as numbers now: the rows are the current scores, which the merge updates.
+    before = {e.person_ref: e.row.priority for e in targets.target_list(targets.TargetFilters(), actor=ACTOR).entries}
     assert {"OLD", "NEW"} <= set(before)
     merging.merge_persons(old, new, "Same man", actor=ACTOR)
-    after = {e.person_ref: e.row for e in targets.target_list(targets.TargetFilters(), actor=ACTOR).entries}
+    after = {e.person_ref: e.row.priority for e in targets.target_list(targets.TargetFilters(), actor=ACTOR).entries}
     assert "OLD" not in after
-    assert after["NEW"].priority > before["NEW"].priority  # his events and levers now count together
+    assert after["NEW"] > before["NEW"]  # his events and levers now count together
 
 
 def test_an_import_naming_the_old_reference_reaches_the_merged_person(twins, tmp_path):
@@ -210,3 +211,50 @@ def test_only_analysts_merge(client, make_user, login, role):
     login(make_user(f"only-{role}", role))
     assert client.get("/persons/duplicates").status_code == 403
     assert client.post("/persons/merge?a=A1&b=A2", data={"keep": "a", "reason": "x"}).status_code == 403
+
+
+def test_custody_and_cohort_membership_follow_a_merge_and_its_undo(app, make_user):
+    from app.offenders.custody import services as custody
+    from app.offenders.custody.models import CustodyPeriod
+    from app.tasking.cohort import services as cohort
+    from app.tasking.models import CohortMember
+
+    old, new = make_person("C-OLD", surname="Varga"), make_person("C-NEW", surname="Varga")
+    make_event(old, make_person(), TODAY - timedelta(days=400))
+    period = custody.record_period(
+        old, {"custody_from": TODAY - timedelta(days=300), "kind": "sentence", "custody_to": None}, actor=ACTOR
+    )
+    member = cohort.adopt("C-OLD", "Serial harm to three partners", user=make_user("sgt.cohort", "supervisor"))
+    db.session.commit()
+    merge = merging.merge_persons(old, new, "Same man", actor=ACTOR)
+    assert owners(CustodyPeriod, [period.id]) == {new.id}
+    assert owners(CohortMember, [member.id]) == {new.id}
+    merging.undo_merge(db.session.get(PersonMerge, merge.id), actor=ACTOR)
+    assert owners(CustodyPeriod, [period.id]) == {old.id}
+    assert owners(CohortMember, [member.id]) == {old.id}
+
+
+def test_a_merge_that_would_give_one_person_two_custody_periods_from_one_day_is_refused(app, make_user):
+    from app.offenders.custody import services as custody
+    from app.tasking.cohort import services as cohort
+
+    a, b = make_person("K-A"), make_person("K-B")
+    for person in (a, b):
+        make_event(person, make_person(), TODAY - timedelta(days=400))
+        custody.record_period(
+            person, {"custody_from": TODAY - timedelta(days=100), "kind": "remand", "custody_to": None}, actor=ACTOR
+        )
+    db.session.commit()
+    with pytest.raises(ValidationFailed, match="Both records hold a custody period from"):
+        merging.merge_persons(a, b, "x", actor=ACTOR)
+    db.session.rollback()
+    c, d = make_person("K-C"), make_person("K-D")
+    sergeant = make_user("sgt.two", "supervisor")
+    for person in (c, d):
+        make_event(person, make_person(), TODAY - timedelta(days=30))
+        cohort.adopt(person.ref, "High harm", user=sergeant)
+    db.session.commit()
+    with pytest.raises(ValidationFailed, match="members of the managed cohort"):
+        merging.merge_persons(c, d, "x", actor=ACTOR)
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(PersonMerge)) == 0

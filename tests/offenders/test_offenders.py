@@ -7,11 +7,13 @@ import pytest
 import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
+from app.audit.services import Actor
 from app.base import today, utcnow
 from app.extensions import db
 from app.offenders.models import DAEvent, Lever, Person, PersonAlias, PersonCategory, PersonLink, WarningMarker
 from app.orders.models import Breach
-from app.ranking.models import ScoreRow, ScoreRun
+from app.ranking import services as ranking
+from app.ranking.scoring import Score
 from app.tasking.models import Task
 from tests.factories import compute_network_findings, count, make_event, make_lever, make_order, make_person
 
@@ -19,33 +21,37 @@ from tests.factories import compute_network_findings, count, make_event, make_le
 
 
 def make_run(scores: dict, *, as_of=None, partial=False, victims: dict | None = None):
-    """A stored ranking run: {person: priority}; `victims` gives some persons' victims in the window."""
-    run = ScoreRun(as_of=as_of or today(), model_version=1, trigger="manual", partial=partial, finished_at=utcnow())
-    db.session.add(run)
-    db.session.flush()
-    for position, (person, priority) in enumerate(sorted(scores.items(), key=lambda kv: -kv[1]), 1):
-        db.session.add(
-            ScoreRow(
-                run_id=run.id,
-                person_id=person.id,
-                position=None if partial else position,
-                priority=priority,
-                harm=priority - 15,
-                opportunity=15,
-                r=30,
-                f=5,
-                g=priority - 50,
-                v=0,
-                harm_days=365,
-                events_in_window=1,
-                victims_in_window=(victims or {}).get(person, 1),
-                latest_event_on=run.as_of - timedelta(days=3),
-                levers={"firearms_certificate": 15},
-                flags=["high_risk"],
-            )
+    """A stored ranking run: {person: priority}; `victims` gives some persons' victims in the window.
+    Stored through the ranking's own path, so it keeps the current scores as a real run would."""
+    as_of = as_of or today()
+    ranked = [
+        Score(
+            person_ref=person.ref,
+            priority=priority,
+            harm=priority - 15,
+            opportunity=15,
+            r=30,
+            f=5,
+            g=priority - 50,
+            v=0,
+            levers={"firearms_certificate": 15},
+            flags=("high_risk",),
+            harm_days=365,
+            events_in_window=1,
+            victims_in_window=(victims or {}).get(person, 1),
+            latest_event_on=as_of - timedelta(days=3),
+            person_id=person.id,
         )
-    db.session.commit()
-    return run
+        for person, priority in sorted(scores.items(), key=lambda kv: -kv[1])
+    ]
+    return ranking.record_run(
+        ranked,
+        as_of=as_of,
+        model=ranking.current_model(),
+        trigger="breach" if partial else "manual",
+        actor=Actor("test-setup"),
+        partial=partial,
+    )
 
 
 def audit_entries(action=None):

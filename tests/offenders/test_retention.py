@@ -155,7 +155,7 @@ def test_only_analysts_review(client, make_user, login, role):
 
 
 def test_the_quick_start_has_records_due_and_duplicates_to_look_at(app, client, make_user, login):
-    from app.demo import register
+    from app.demo import reviews as register
 
     assert "already" not in register.seed(today=TODAY, seed=7, actor=ACTOR)
     assert "already present" in register.seed(today=TODAY, seed=7, actor=ACTOR)

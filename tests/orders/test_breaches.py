@@ -451,7 +451,9 @@ def test_recording_an_outcome_updates_the_event_and_re_scores(client, logged, pe
     score = ranking.score_one(people["subject"].id, TODAY)
     assert ("breach_unactioned" not in score.levers) is clears
     assert score.priority == (50 if clears else 70)
-    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "update")).one()
+    entry = db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "update", AuditEntry.object_type == "breach")
+    ).one()
     assert entry.object_ref == logged.ref
     assert entry.data["changes"]["event_outcome"] == {"before": "ongoing", "after": event_outcome}
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -489,7 +491,12 @@ def test_the_same_outcome_twice_changes_nothing(client, logged):
     client.post(f"/orders/breaches/{logged.ref}/outcome", data={"outcome": "charge", "version_id": str(version)})
     db.session.refresh(logged)
     assert logged.version_id == version
-    assert db.session.scalar(sa.select(sa.func.count()).where(AuditEntry.action == "update")) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count()).where(AuditEntry.action == "update", AuditEntry.object_type == "breach")
+        )
+        == 1
+    )
 
 
 def test_the_breach_page_is_audited_and_unknown_breaches_are_404(client, logged):

@@ -22,8 +22,8 @@ from app.extensions import db
 from app.offenders.retention import services as retention
 from app.orders.expiry import raise_expiry_alerts
 from app.referrals.clares_law.services import raise_clare_overdue_alerts
+from app.tasking.tasks import deferrals
 from app.tasking.tasks import requests as task_requests
-from app.tasking.tasks import services as task_services
 from tests.factories import make_clare_case, make_event, make_lever, make_order, make_person, make_task
 from tests.policy.policy_table import ROLES, links_outside_policy
 
@@ -79,7 +79,7 @@ def alerts_raised(app, users):
     make_task(perp, owner=officer, title="Arrest Zebedee at the lodge", due_at=NOW - timedelta(hours=3))
     make_task(victim, title="Visit Marigold Vantablack", due_at=NOW - timedelta(hours=3), team=officer.team)
     wrong = make_task(perp, owner=officer, title="Check the address", due_at=NOW + timedelta(days=2))
-    task_services.defer(
+    deferrals.defer(
         wrong, kind="data_wrong", until=None, reason="Wrong date of birth", expected_version=1, user=officer
     )
     raise_expiry_alerts(t, actor=ACTOR)

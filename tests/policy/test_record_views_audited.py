@@ -16,8 +16,10 @@ from app.audit.models import AuditEntry
 from app.audit.services import Actor
 from app.base import local_today
 from app.extensions import db
+from app.offenders.custody import services as custody
 from app.orders.breaches.services import BreachReport, log_breach
 from app.ranking.services import run_ranking
+from app.tasking.cohort import services as cohort
 from app.tasking.meetings import services as meeting_services
 from app.victims.dash import services as dash
 from app.victims.dash.questions import DASH_QUESTIONS
@@ -56,10 +58,15 @@ def world(app, make_user):
         user=users["officer"],
     ).breach
     task = make_task(perp, owner=users["officer"], title="Arrest Gideon Walkerley")
+    period = custody.record_period(
+        perp, {"custody_from": t - timedelta(days=400), "custody_to": t - timedelta(days=200), "kind": "sentence"},
+        actor=Actor("test-setup"),
+    )  # fmt: skip
     run_ranking(t, "nightly", actor=Actor("test-setup"))
     meeting = meeting_services.create_meeting(
         meeting_services.MeetingInput(held_on=t, title="North PDA tasking", agenda_size=2), user=users["supervisor"]
     )
+    member = cohort.adopt(perp.ref, "Serial perpetrator, two victims", user=users["supervisor"])
     referral = make_referral(perp, "referred")
     forum = make_forum_referral("marac", at_risk=victim, perpetrator=perp)
     case = make_clare_case(perp, victim, application_on=t - timedelta(days=3))
@@ -68,10 +75,12 @@ def world(app, make_user):
         "users": users,
         "person": perp.ref,
         "event": "WA-E1",
+        "custody": str(period.id),
         "order": order.ref,
         "breach": breach.ref,
         "task": str(task.id),
         "meeting": str(meeting.id),
+        "cohort_member": str(member.id),
         "run_as_of": t.isoformat(),
         "referral": referral.ref,
         "forum": forum.ref,
@@ -137,6 +146,7 @@ PAGES = [
     ("/persons/{person}/edit", "view", "person", "person", True),
     ("/persons/network/of/{person}", "view", "person", "person", True),
     ("/persons/{person}/events/{event}/edit", "view", "da_event", "event", True),
+    ("/persons/{person}/custody/{custody}/edit", "view", "person", "person", True),
     ("/referrals/persons/{person}", "view", "person", "person", True),
     ("/orders/{order}", "view", "order", "order", True),
     ("/orders/{order}/edit", "view", "order", "order", True),
@@ -145,6 +155,7 @@ PAGES = [
     ("/orders/breaches/{breach}", "view", "breach", "breach", True),
     ("/tasks/{task}", "view", "task", "task", True),
     ("/meetings/{meeting}", "view", "tasking_meeting", "meeting", True),
+    ("/cohort/{cohort_member}/exit", "view", "cohort_member", "person", True),
     ("/meetings/{meeting}/pack", "export", "tasking_meeting", "meeting", False),
     ("/meetings/{meeting}/pack.csv", "export", "tasking_meeting", "meeting", False),
     ("/referrals/programme/{referral}", "view", "programme_referral", "referral", True),

@@ -15,8 +15,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.audit.models import AuditEntry
+from app.audit.services import Actor
 from app.base import local_today
 from app.extensions import db
+from app.referrals.programmes import services
 from app.referrals.programmes.models import SCREENING_ITEMS, ProgrammeReferral, ReferralMove
 from tests.factories import make_event, make_person
 
@@ -83,6 +85,11 @@ def referral_in(client, state: str) -> str:
     for to_state in path_to(state):
         response = move(client, ref, to_state)
         assert response.status_code == 302, (state, to_state, response.status_code)
+        if to_state == "started":
+            # A programme is completed only after a session attended (issue 12's rule): note one.
+            services.add_attendance(
+                current(ref), session_on=local_today(), attendance="attended", note=None, actor=Actor("test-setup")
+            )
     return ref
 
 

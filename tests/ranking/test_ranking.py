@@ -19,7 +19,7 @@ from app.orders.models import Order
 from app.ranking import services
 from app.ranking.models import ScoreRow, ScoreRun, ScoringModel
 from tests.factories import make_event, make_lever, make_order, make_person
-from tests.ranking.test_scoring import V1
+from tests.ranking.test_scoring import V1, V2
 
 AS_OF = date(2025, 6, 30)
 ACTOR = Actor("test")
@@ -185,7 +185,7 @@ def test_rank_table(world, runner):
     result = runner.invoke(args=["rank", "--as-of", AS_OF.isoformat()])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0] == "Ranked list as of 2025-06-30 (scoring model v1): 3 ranked."
+    assert lines[0] == "Ranked list as of 2025-06-30 (scoring model v2): 3 ranked."
     assert lines[1:] == [
         "#  Person     Name             Priority  Harm  Opp   R   F   G   V  Levers                  Flags",
         "1  T-ALPHA    Ash ALDERWOOD          95    70   25  30  10  20  10  outstanding_warrant 25"
@@ -201,7 +201,7 @@ def test_rank_table(world, runner):
 def test_rank_with_nobody_ranked(app, runner):
     result = runner.invoke(args=["rank", "--as-of", AS_OF.isoformat()])
     assert result.exit_code == 0
-    assert result.stdout.splitlines() == ["Ranked list as of 2025-06-30 (scoring model v1): 0 ranked."]
+    assert result.stdout.splitlines() == ["Ranked list as of 2025-06-30 (scoring model v2): 0 ranked."]
     assert rank_json(runner, "--as-of", AS_OF.isoformat()) == []
 
 
@@ -216,7 +216,7 @@ def test_rank_without_a_published_model_says_so(world, runner):
 def test_rank_stores_a_manual_run_of_the_whole_list(world, runner):
     assert rank_json(runner, "--as-of", AS_OF.isoformat(), "--limit", "1") == EXPECTED[:1]
     run = db.session.scalars(sa.select(ScoreRun)).one()
-    assert (run.trigger, run.as_of, run.model_version, run.partial, run.ranked_count) == ("manual", AS_OF, 1, False, 3)
+    assert (run.trigger, run.as_of, run.model_version, run.partial, run.ranked_count) == ("manual", AS_OF, 2, False, 3)
     assert stored_as_json(run.id) == EXPECTED
     entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.object_type == "score_run")).one()
     assert entry.action == "create" and entry.username.startswith("cli:") and entry.object_ref == str(run.id)
@@ -279,7 +279,7 @@ def test_targets_bad_input_names_the_field(world, client, make_user, query, fiel
 def test_targets_is_in_the_openapi_document(app, client, make_user):
     doc = client.get("/api/v1/openapi.json", headers=token_for("ana", "analyst", make_user=make_user)).get_json()
     get = doc["paths"]["/targets"]["get"]
-    assert {p["name"] for p in get["parameters"]} == {"as_of", "limit"}
+    assert {p["name"] for p in get["parameters"]} == {"as_of", "limit", "model"}
     assert set(get["responses"]) == {"200", "400", "401", "403"}
     target = get["responses"]["200"]["content"]["application/json"]["schema"]["items"]
     assert set(target["required"]) == set(EXPECTED[0])
@@ -291,7 +291,7 @@ def test_targets_is_in_the_openapi_document(app, client, make_user):
 def test_run_ranking_stores_the_whole_breakdown(world):
     started = time.time()
     run = services.run_ranking(AS_OF, "nightly", actor=ACTOR)
-    assert (run.trigger, run.as_of, run.model_version, run.partial, run.ranked_count) == ("nightly", AS_OF, 1, False, 3)
+    assert (run.trigger, run.as_of, run.model_version, run.partial, run.ranked_count) == ("nightly", AS_OF, 2, False, 3)
     assert run.started_at.timestamp() >= started - 1 and run.finished_at >= run.started_at
     computed = services.compute_ranking(AS_OF)
     rows = list(db.session.scalars(sa.select(ScoreRow).where(ScoreRow.run_id == run.id).order_by(ScoreRow.position)))
@@ -314,6 +314,7 @@ def test_run_ranking_stores_the_whole_breakdown(world):
             score.latest_event_on,
         )
         assert (row.levers, row.flags) == (score.levers, list(score.flags))
+        assert (row.incidents_in_window, row.recency_days) == (score.incidents_in_window, score.recency_days)
     assert (rows[0].harm_days, rows[0].events_in_window, rows[0].victims_in_window, rows[0].latest_event_on) == (
         375,
         2,
@@ -331,29 +332,32 @@ def test_run_ranking_refuses_an_unknown_trigger(world):
 
 
 def test_a_new_model_version_scores_differently_and_a_v1_run_stays_reproducible(world):
-    v1_run = services.run_ranking(AS_OF, "nightly", actor=ACTOR)
+    v1 = db.session.get(ScoringModel, 1)
+    v1_run = services.run_ranking(AS_OF, "nightly", actor=ACTOR, model=v1)
     params = copy.deepcopy(services.current_model().params)
     params["recency"][0]["points"] = 40
     params["lever_weights"]["outstanding_warrant"] = 5
-    db.session.add(ScoringModel(version=2, params=params, note="test: heavier recency"))
+    db.session.execute(sa.update(ScoringModel).values(is_current=False))
+    db.session.add(ScoringModel(version=3, params=params, note="test: heavier recency", rules=2, is_current=True))
     db.session.commit()
 
-    assert services.current_model().version == 2
-    by_v2 = [s.to_json() for s in services.compute_ranking(AS_OF)]
-    assert [(s["person_ref"], s["R"], s["priority"]) for s in by_v2] == [
+    assert services.current_model().version == 3
+    by_v3 = [s.to_json() for s in services.compute_ranking(AS_OF)]
+    assert [(s["person_ref"], s["R"], s["priority"]) for s in by_v3] == [
         ("T-ALPHA", 40, 80 + 5),
         ("T-BRAVO", 40, 55 + 20),
         ("T-CHARLIE", 5, 12),
     ]
-    v1 = db.session.get(ScoringModel, 1)
     assert [s.to_json() for s in services.compute_ranking(AS_OF, model=v1)] == stored_as_json(v1_run.id) == EXPECTED
-    v2_run = services.run_ranking(AS_OF, "manual", actor=ACTOR)
-    assert v2_run.model_version == 2 and stored_as_json(v2_run.id) == by_v2
+    v3_run = services.run_ranking(AS_OF, "manual", actor=ACTOR)
+    assert v3_run.model_version == 3 and stored_as_json(v3_run.id) == by_v3
 
 
-def test_the_seeded_model_is_the_documented_v1_and_matches_the_catalogues(app):
-    model = services.current_model()
-    assert model.version == 1 and model.params == V1
+def test_the_seeded_models_are_the_documented_v1_and_v2_and_match_the_catalogues(app):
+    v1, v2 = db.session.get(ScoringModel, 1), db.session.get(ScoringModel, 2)
+    assert (v1.rules, v1.is_current, v1.params) == (1, False, V1)
+    assert (v2.rules, v2.is_current, v2.params) == (2, True, V2)
+    assert services.current_model().version == 2
     assert dict(db.session.execute(sa.select(LeverType.code, LeverType.weight)).all()) == V1["lever_weights"]
     assert (
         dict(db.session.execute(sa.select(OffenceCategory.code, OffenceCategory.harm_days)).all()) == (V1["harm_days"])
@@ -445,9 +449,9 @@ def test_history_latest_scores_and_previous_positions(world):
 
     history = services.score_history(alpha.id)
     assert [(h.as_of, h.trigger, h.model_version, h.partial) for h in history] == [
-        (days(60), "manual", 1, False),
-        (days(30), "nightly", 1, False),
-        (AS_OF, "nightly", 1, False),
+        (days(60), "manual", 2, False),
+        (days(30), "nightly", 2, False),
+        (AS_OF, "nightly", 2, False),
     ]
     # A month earlier the ABH (20 days before AS_OF) and the warrant had not happened.
     assert [(h.row.harm, h.row.opportunity) for h in history] == [(40, 0), (40, 0), (70, 25)]
@@ -526,7 +530,8 @@ def test_compute_ranking_queries_do_not_grow_with_persons(app, count_queries):
     many, ranked = _statements_during(lambda: services.compute_ranking(AS_OF), count_queries)
     assert len(ranked) == 50
     assert all("active_order" in s.flags and s.levers["drugs_intelligence"] == 10 for s in ranked)
-    assert many == few <= 5
+    # The model, levers, orders, custody periods, the few young victims, references, the events.
+    assert many == few <= 7
 
 
 def test_rescore_person_queries_only_that_person(app, count_queries):
@@ -537,4 +542,19 @@ def test_rescore_person_queries_only_that_person(app, count_queries):
         lambda: services.rescore_person(person_id, as_of=AS_OF, actor=ACTOR, commit=False), count_queries
     )
     assert result["person_ref"] == "Q0007"
-    assert statements <= 8
+    # The list's run and model; that person's levers, orders, custody, young victims, reference and
+    # events; the run, its row, their current score replaced (delete, copy), the audit entry.
+    assert statements <= 14
+
+
+@pytest.mark.parametrize(("value", "message"), [("99", "There is no scoring model version 99"), ("x", "'x' is not")])
+def test_rank_refuses_an_unknown_model(world, runner, value, message):
+    result = runner.invoke(args=["rank", "--model", value, "--json"])
+    assert result.exit_code == 2 and "--model" in result.output and message in result.output
+    assert result.stdout == "" and db.session.scalar(sa.select(sa.func.count()).select_from(ScoreRun)) == 0
+
+
+def test_rank_with_model_1_is_v1_exactly_and_does_not_become_the_list(world, runner):
+    assert rank_json(runner, "--as-of", AS_OF.isoformat(), "--model", "1") == EXPECTED
+    run = db.session.scalars(sa.select(ScoreRun)).one()
+    assert (run.model_version, run.listed) == (1, False)

@@ -24,17 +24,24 @@ from app.ranking.scoring import (
     score_person,
 )
 
-MIGRATION = Path(__file__).parents[2] / "migrations" / "versions" / "20261121_5e1d0c7a9b21_seed_catalogues.py"
+VERSIONS = Path(__file__).parents[2] / "migrations" / "versions"
+MIGRATION = VERSIONS / "20261121_5e1d0c7a9b21_seed_catalogues.py"
+MIGRATION_V2 = VERSIONS / "20261202_53196a43de7a_scoring_model_v2_and_current_scores.py"
+
+
+def _seeded(path: Path, name: str) -> dict:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, name)
 
 
 def _seeded_v1() -> dict:
-    spec = importlib.util.spec_from_file_location("seed_catalogues", MIGRATION)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.MODEL_V1
+    return _seeded(MIGRATION, "MODEL_V1")
 
 
 V1 = _seeded_v1()
+V2 = _seeded(MIGRATION_V2, "MODEL_V2")
 T = date(2026, 6, 30)
 
 
@@ -343,7 +350,8 @@ def test_all_flags_in_their_fixed_order():
         ev(60, victim=3),
         orders=[OrderSpan(T - timedelta(days=300))],
     )
-    assert s.flags == FLAGS == ("serial", "escalating", "high_risk", "active_order", "recent_breach")
+    assert s.flags == FLAGS[:5] == ("serial", "escalating", "high_risk", "active_order", "recent_breach")
+    assert FLAGS[5:] == ("in_custody", "release_due")  # v2 only
 
 
 # ---- ranking order and the published object -----------------------------------------------------

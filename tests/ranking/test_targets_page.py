@@ -1,5 +1,6 @@
-"""The target list page: the latest stored run with its breakdown, filters, "why here", moves since
-the last run, the re-rank button and the CSV export (all audited)."""
+"""The target list page: the current scores (the last full ranking and every re-score since) with
+their breakdown, filters, sorting, persons in custody apart, "why here", moves since the ranking
+before, the re-rank button and the CSV export (all audited)."""
 
 import csv
 import html
@@ -137,7 +138,7 @@ def test_the_button_stores_a_manual_run_as_of_today(world, client, make_user, lo
         user.id,
     )
     page = text_of(response)
-    assert f"4 persons ranked (score run {run.id}, scoring model version 1)" in page
+    assert f"4 persons ranked (score run {run.id}, scoring model version 2)" in page
     assert rows_of(response) == ["T-ALPHA", "T-DELTA", "T-BRAVO", "T-CHARLIE"]
     assert f"by {user.display_name}" in page and "a manual re-rank" in page
 
@@ -157,8 +158,8 @@ def test_the_list_shows_the_latest_full_run_with_every_column(world, client, mak
     page = text_of(response)
     assert rows_of(response) == ["T-ALPHA", "T-DELTA", "T-BRAVO", "T-CHARLIE"]
     assert f"score run {run.id}" in page and "the nightly run" in page and "by scheduler" in page
-    assert "scoring model version 1" in page
-    assert "Since this run, 1 re-score after a breach has been stored" in page
+    assert "scoring model version 2" in page
+    assert "Since then 1 person has been re-scored" in page
     assert "Showing 1–4 of 4 persons" in page
     assert 'class="table-responsive"' in page
 
@@ -324,17 +325,23 @@ def test_why_here_explains_each_part_from_the_stored_row_and_the_model(world, cl
     assert "Why is Ash ALDERWOOD here?" in why
     assert "Priority 95 = harm 70 + opportunity 25." in why
     assert (
-        f"R Recency: 30 points — latest event on {latest.day} {latest:%b %Y}, 0.7 months before "
-        f"{TODAY.day} {TODAY:%b %Y}; band “up to 3 months”."
+        f"R Recency: 30 points — latest event on {latest:%d %b %Y}, 0.7 months on the street before "
+        f"{TODAY:%d %b %Y}; band “up to 3 months”."
     ) in why
-    assert f"F Frequency: 10 points — 2 events in the 36 months to {TODAY.day} {TODAY:%b %Y}; band “2 events”." in why
+    assert (
+        f"F Frequency: 10 points — 2 incidents (one victim, one day; 2 events) in the 36 months to "
+        f"{TODAY:%d %b %Y}; band “2 events”."
+    ) in why
     assert "G Gravity: 20 points — 375 harm days in total" in why and "band “365–999 days”" in why
-    assert "V Victims: 10 points — 2 distinct victims in the 36 months; band “2 victims”." in why
+    assert (
+        "V Victims: 10 points — 2 distinct victims aged 16 or over (or of unknown age) in the 36 months; "
+        "band “2 victims”."
+    ) in why
     assert "Outstanding warrant: 25" in why
     assert "The levers add up to 25; the cap is 50." in why and "capped" not in why
     assert "Serial perpetrator: 2 or more distinct victims in the 36 months (here 2)." in why
     assert "High-risk event (DASH): an event in the 36 months graded high risk on the DASH form." in why
-    assert f"Order in force: the subject of an order in force on {TODAY.day} {TODAY:%b %Y}." in why
+    assert f"Order in force: the subject of an order in force on {TODAY:%d %b %Y}." in why
     assert f"From score run {run.id}" in why
 
     delta = why_panel(page, "T-DELTA")
@@ -361,11 +368,14 @@ def test_why_here_uses_the_model_version_of_the_run(world, client, make_user, lo
 
     services.run_ranking(TODAY, "nightly", actor=ACTOR)
     params = services.current_model().params | {"opportunity_cap": 10}
-    db.session.add(ScoringModel(version=2, params=params, note="test: small cap"))
+    db.session.execute(sa.update(ScoringModel).values(is_current=False))
+    db.session.add(ScoringModel(version=3, params=params, note="test: small cap", rules=2, is_current=True))
     db.session.commit()
     login(make_user("sup", "supervisor"))
-    why = why_panel(text_of(client.get("/targets")), "T-DELTA")
+    page = text_of(client.get("/targets"))
+    why = why_panel(page, "T-DELTA")
     assert "the cap is 50, so the opportunity is capped at 50" in why
+    assert "Scoring model version 3 is now the current version; the list moves to it at the next full ranking" in page
 
 
 # ---- moved up since the last run -----------------------------------------------------------------
@@ -386,7 +396,7 @@ def test_moves_between_two_runs(app, client, make_user, login):
 
     first = services.run_ranking(ago(60), "nightly", actor=ACTOR)
     page = text_of(client.get("/targets"))
-    assert "This is the first stored run" in page
+    assert "This is the first full ranking" in page
     assert page.count("First run") == 2
 
     services.run_ranking(TODAY, "nightly", actor=ACTOR)
@@ -394,7 +404,7 @@ def test_moves_between_two_runs(app, client, make_user, login):
     page = text_of(response)
     assert rows_of(response) == ["T-THREE", "T-ONE", "T-TWO"]
     assert (moved(page, "T-THREE"), moved(page, "T-ONE"), moved(page, "T-TWO")) == ("Up 1", "New", "Down 2")
-    assert f"(score run {first.id})" in page and "compares each position with the previous full run" in page
+    assert f"(score run {first.id})" in page and "compares each place with the full ranking before" in page
 
     rows = {row["person_ref"]: row for row in read_csv(client.get("/targets/export.csv"))}
     assert rows["T-THREE"]["moved_since_last_run"] == "Up 1" and rows["T-THREE"]["previous_position"] == "2"
@@ -435,7 +445,8 @@ def test_csv_export_has_every_column_and_is_audited(world, client, make_user, lo
     assert (alpha["flag_serial"], alpha["flag_escalating"], alpha["flag_active_order"]) == ("yes", "", "yes")
     assert (alpha["lever_outstanding_warrant"], alpha["lever_benefits"]) == ("25", "")
     assert alpha["open_tasks"] == "3" and alpha["moved_since_last_run"] == "First run"
-    assert (alpha["as_of"], alpha["model_version"], alpha["score_run"]) == (TODAY.isoformat(), "1", str(run.id))
+    assert (alpha["as_of"], alpha["model_version"], alpha["score_run"]) == (TODAY.isoformat(), "2", str(run.id))
+    assert (alpha["incidents_in_window"], alpha["recency_days"], alpha["in_custody_since"]) == ("2", "20", "")
     delta = rows[1]
     assert delta["opportunity"] == "50" and delta["lever_wanted_circulated"] == "25"
     assert delta["lever_firearms_certificate"] == "15"

@@ -72,6 +72,10 @@ def test_a_referral_moves_from_identified_to_completed_with_every_move_stored_an
     post(f"{base}/screen", {**ALL_YES, "screened_on": today().isoformat(), "screening_notes": "Suitable"})
     post(f"{base}/move", {"to_state": "accepted"})
     post(f"{base}/move", {"to_state": "started"})
+    attended = client.post(
+        f"{base}/attendance", data={"session_on": today().isoformat(), "attendance": "attended", "note": "Week 1"}
+    )
+    assert attended.status_code == 302
     post(f"{base}/move", {"to_state": "completed"})
 
     db.session.expire_all()
@@ -90,7 +94,7 @@ def test_a_referral_moves_from_identified_to_completed_with_every_move_stored_an
     entries = db.session.scalars(
         sa.select(AuditEntry).where(AuditEntry.object_ref == referral.ref, AuditEntry.action.in_(("create", "update")))
     ).all()
-    assert len(entries) == 6
+    assert len(entries) == 7  # identified, five moves and the attendance note
     assert entries[-1].summary == f"referral {referral.ref} moved from started to completed"
     page = client.get(base).get_data(as_text=True)
     assert "which is final" in page and 'id="move-form"' not in page

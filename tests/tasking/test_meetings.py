@@ -45,6 +45,9 @@ def world(app, make_user):
     make_event(p3, make_person("V4"), TODAY - timedelta(days=60), "common_assault")
     make_event(p4, make_person("V5"), TODAY - timedelta(days=700), "criminal_damage")
     make_lever(p1, "firearms_certificate", TODAY - timedelta(days=100), detail="Shotgun certificate")
+    # P2's levers (30) keep him above P4 even after P4's breach re-scores P4 (80) at once.
+    make_lever(p2, "outstanding_warrant", TODAY - timedelta(days=5))
+    make_lever(p2, "driving_offences", TODAY - timedelta(days=5))
     order = make_order(p4, make_person("V6"), ref="NMO/44", starts_on=TODAY - timedelta(days=90))
     make_order(p1, victim, ref="NMO/11", starts_on=TODAY - timedelta(days=30), ends_on=TODAY + timedelta(days=60))
     run = ranking.run_ranking(TODAY, "manual", actor=Actor("test"))
@@ -116,7 +119,11 @@ def test_a_supervisor_records_a_meeting_and_the_agenda_is_top_n_plus_breaches(cl
         "Riya Bhatt (IDVA service)",
     ]
     entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.object_type == "tasking_meeting"))
-    assert entry.action == "create" and entry.data["agenda"][2] == {"person": "P4", "reason": "breach"}
+    assert entry.action == "create" and entry.data["agenda"][2] == {
+        "person": "P4",
+        "reason": "breach",
+        "review_due": False,
+    }
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Breach since the last meeting" in page and "Top of the target list" in page
 

@@ -327,7 +327,7 @@ def test_a_stale_save_gets_a_409_that_says_who_changed_what_and_keeps_the_input(
     assert "Someone else changed this task while you were working on it" in page
     assert "sgt.reyes" in page and "pc.okafor" in page and "pc.ambrose" in page  # who, and what changed
     assert "Charged with ABH." in page  # the officer's note is kept
-    assert re.search(r'<input checked[^>]*value="charged"', page)  # the chosen outcome too
+    assert re.search(r'<input[^>]*checked[^>]*value="charged"', page)  # the chosen outcome too
     assert f'name="t{task.id}-version_id" type="hidden" value="2"' in page  # saving again is possible
     assert fresh(task.id).status == "open"
     # Saving again with the version now shown works.
@@ -618,7 +618,10 @@ def test_viewing_a_task_is_audited_and_an_unknown_task_is_404(client, login, wor
 
 
 def test_a_snooze_hides_the_task_until_its_date_and_it_is_not_overdue_meanwhile(client, login, world):
-    task = make_task(world.person, owner=world.pc, due_at=utcnow() - timedelta(hours=2))
+    # Not enforcement work, so no reason is needed (see test_deferrals for arrests and breaches).
+    task = make_task(
+        world.person, owner=world.pc, due_at=utcnow() - timedelta(hours=2), task_type="intelligence_development"
+    )
     login(world.pc)
     assert "Overdue" in client.get("/tasks/mine").get_data(as_text=True)
     until = (TODAY + timedelta(days=3)).isoformat()
@@ -641,7 +644,7 @@ def test_a_deferral_ends_by_itself_on_its_date(app, world):
 
 
 def test_action_taken_elsewhere_needs_what_was_done_and_defaults_to_14_days(client, login, world):
-    task = make_task(world.person, owner=world.pc)
+    task = make_task(world.person, owner=world.pc, task_type="intelligence_development")
     login(world.pc)
     response = post(client, task, "defer", kind="action_elsewhere", until="", reason="")
     assert response.status_code == 400 and "Say what was done and by whom." in response.get_data(as_text=True)
@@ -686,7 +689,7 @@ def test_data_is_wrong_raises_a_data_quality_alert_for_analysts(app, client, log
     ],
 )
 def test_a_bad_deferral_is_refused_and_nothing_is_written(client, login, world, fields, message):
-    task = make_task(world.person, owner=world.pc)
+    task = make_task(world.person, owner=world.pc, task_type="intelligence_development")
     login(world.pc)
     response = post(client, task, "defer", **fields)
     assert response.status_code == 400

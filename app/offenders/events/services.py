@@ -10,7 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from app import signals
 from app.audit import services as audit
 from app.audit.services import Actor
-from app.base import EditConflict, ValidationFailed, assign_ref, placeholder_ref, today
+from app.base import EditConflict, ValidationFailed, assign_ref, local_today, placeholder_ref, today
 from app.catalogue import (
     BREACH_OFFENCES,
     DASH_RISKS,
@@ -153,6 +153,7 @@ def create_event(values: dict, *, actor: Actor | None = None) -> DAEvent:
             data=audit.changes({}, event_snapshot(event, suspect.ref, victim.ref)),
             actor=actor,
         )
+        signals.scoring_facts_changed.send(suspect.id, trigger="event", actor=actor, as_of=local_today())
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
@@ -170,6 +171,7 @@ def update_event(event: DAEvent, values: dict, *, expected_version: int, actor: 
         raise ValidationFailed(errors)
     before = event_snapshot(event, event.suspect.ref, event.victim.ref)
     persons_before = [event.suspect_id, event.victim_id]
+    suspects = sorted({event.suspect_id, suspect.id})  # the event may move from one suspect to another
     event.suspect_id, event.victim_id = suspect.id, victim.id
     for name in EVENT_EDITABLE:
         if name not in ("suspect_ref", "victim_ref"):
@@ -186,6 +188,8 @@ def update_event(event: DAEvent, values: dict, *, expected_version: int, actor: 
     try:
         db.session.flush()  # a stale version fails here, before the network is recomputed
         signals.network_changed.send([*persons_before, suspect.id, victim.id], reason=f"event {event.ref} changed")
+        db.session.flush()
+        signals.scoring_facts_changed.send(suspects, trigger="event", actor=actor, as_of=local_today())
         db.session.commit()
     except StaleDataError as exc:
         db.session.rollback()

@@ -7,9 +7,10 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import signals
 from app.audit import services as audit
 from app.audit.services import Actor
-from app.base import EditConflict, ValidationFailed, today, utcnow
+from app.base import EditConflict, ValidationFailed, local_today, today, utcnow
 from app.catalogue import (
     BREACH_OFFENCES,
     DERIVED_LEVER_BREACH_UNACTIONED,
@@ -176,6 +177,8 @@ def add_lever(
         actor=actor,
     )
     try:
+        db.session.flush()
+        signals.scoring_facts_changed.send(person.id, trigger="lever", actor=actor, as_of=local_today())
         db.session.commit()
     except IntegrityError as exc:
         db.session.rollback()
@@ -192,12 +195,15 @@ def end_lever(
     expected_record_id: int,
     expected_version: int,
     actor: Actor | None = None,
+    commit: bool = True,
 ) -> Lever:
     """Mark a lever no longer active from `ended_on`, with a note: a new record, active false.
 
     The form carries the record it was opened on (id and version). If the lever's latest record
     has changed since, nothing is written (EditConflict). The record it supersedes has its version
     moved in the same transaction, so two users ending the same lever at once cannot both succeed.
+    With commit=False (a task's outcome ends the lever) the change is flushed into the caller's
+    transaction, which commits it with the rest of its work.
     """
     current = latest_lever_record(person, code)
     if current is None or not current.active:
@@ -230,7 +236,10 @@ def end_lever(
         actor=actor,
     )
     try:
-        db.session.commit()
+        db.session.flush()
+        signals.scoring_facts_changed.send(person.id, trigger="lever", actor=actor, as_of=local_today())
+        if commit:
+            db.session.commit()
     except (StaleDataError, IntegrityError) as exc:
         db.session.rollback()
         raise EditConflict() from exc

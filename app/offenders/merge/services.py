@@ -15,6 +15,7 @@ from app.audit import services as audit
 from app.audit.services import Actor
 from app.base import ValidationFailed, today, utcnow
 from app.extensions import db
+from app.offenders.custody.models import CustodyPeriod
 from app.offenders.merge import candidates
 from app.offenders.merge.models import NotDuplicate, PersonMerge
 from app.offenders.models import Address, DAEvent, Lever, Person, PersonAlias, PersonCategory, PersonLink, WarningMarker
@@ -130,11 +131,29 @@ def _refusals(source: Person, target: Person, reason: str) -> dict[str, str]:
         )
     ):
         errors["merge"] = "One record is the suspect and the other the victim of the same event: they are two people."
+    elif clash := db.session.scalar(
+        sa.select(CustodyPeriod.custody_from)
+        .where(CustodyPeriod.person_id.in_((source.id, target.id)))
+        .group_by(CustodyPeriod.custody_from)
+        .having(sa.func.count() > 1)
+        .limit(1)
+    ):
+        errors["merge"] = f"Both records hold a custody period from {clash:%d %b %Y}: correct one of them first."
     if not reason.strip():
         errors["reason"] = "Say why these records are the same person."
     elif len(reason) > MAX_REASON:
         errors["reason"] = f"Use at most {MAX_REASON} characters."
     return errors
+
+
+# The register's own rows that name one person and move with a merge (events and links apart).
+REGISTER_ROWS = (
+    (PersonAlias, "aliases"),
+    (WarningMarker, "markers"),
+    (Address, "addresses"),
+    (Lever, "levers"),
+    (CustodyPeriod, "custody"),
+)
 
 
 def _move(model, column: str, ids: list[int], to_id: int) -> None:
@@ -160,6 +179,7 @@ def _move_register_rows(source: Person, target: Person) -> dict:
         "aliases": _ids(PersonAlias, PersonAlias.person_id == source.id),
         "markers": _ids(WarningMarker, WarningMarker.person_id == source.id),
         "addresses": _ids(Address, Address.person_id == source.id),
+        "custody": _ids(CustodyPeriod, CustodyPeriod.person_id == source.id),
     }
     # A lever noted the same day for both records is one fact: the kept record's row stands.
     held = {
@@ -186,7 +206,7 @@ def _move_register_rows(source: Person, target: Person) -> dict:
             moved["links_a" if link.person_a_id == source.id else "links_b"].append(link.id)
     _move(DAEvent, "suspect_id", moved["events_as_suspect"], target.id)
     _move(DAEvent, "victim_id", moved["events_as_victim"], target.id)
-    for model, key in ((PersonAlias, "aliases"), (WarningMarker, "markers"), (Address, "addresses"), (Lever, "levers")):
+    for model, key in REGISTER_ROWS:
         _move(model, "person_id", moved[key], target.id)
     _move(PersonLink, "person_a_id", moved["links_a"], target.id)
     _move(PersonLink, "person_b_id", moved["links_b"], target.id)
@@ -298,7 +318,7 @@ def undo_merge(merge: PersonMerge, *, actor: Actor) -> None:
 def _move_back_register_rows(source: Person, target: Person, moved: dict) -> None:
     _move(DAEvent, "suspect_id", moved.get("events_as_suspect", []), source.id)
     _move(DAEvent, "victim_id", moved.get("events_as_victim", []), source.id)
-    for model, key in ((PersonAlias, "aliases"), (WarningMarker, "markers"), (Address, "addresses"), (Lever, "levers")):
+    for model, key in REGISTER_ROWS:
         _move(model, "person_id", moved.get(key, []), source.id)
     _move(PersonLink, "person_a_id", moved.get("links_a", []), source.id)
     _move(PersonLink, "person_b_id", moved.get("links_b", []), source.id)

@@ -6,6 +6,7 @@ record changed since then raises EditConflict with nothing written.
 """
 
 import re
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +33,7 @@ from app.catalogue import (
 from app.extensions import db
 from app.offenders.merge import services as merge
 from app.offenders.merge.models import PersonMerge
-from app.offenders.models import Person, PersonAlias, PersonCategory, WarningMarker
+from app.offenders.models import Address, Person, PersonAlias, PersonCategory, WarningMarker
 
 PERSON_EDITABLE = ("surname", "forenames", "date_of_birth", "gender", "pnc_id", "district")
 PERSON_LISTS = ("aliases", "markers", "categories")
@@ -250,6 +251,42 @@ def update_person(person: Person, values: dict, *, expected_version: int, actor:
         db.session.rollback()
         raise ValidationFailed({"pnc_id": "This PNC ID was just recorded for another person."}) from exc
     return diff
+
+
+def add_address(
+    person: Person,
+    text: str | None,
+    *,
+    postcode: str | None = None,
+    from_date: date | None = None,
+    to_date: date | None = None,
+    actor: Actor | None = None,
+) -> Address:
+    """Record an address of the person (with the dates it applied, if known); audited."""
+    text, postcode = (text or "").strip(), (postcode or "").strip().upper() or None
+    errors = {}
+    if not text:
+        errors["text"] = "Enter the address."
+    elif len(text) > 500:
+        errors["text"] = "Use at most 500 characters."
+    if postcode and len(postcode) > 10:
+        errors["postcode"] = "Enter a postcode such as ME14 1XX."
+    if from_date and to_date and to_date < from_date:
+        errors["to_date"] = "The address cannot end before it starts."
+    if errors:
+        raise ValidationFailed(errors)
+    address = Address(person_id=person.id, text=text, postcode=postcode, from_date=from_date, to_date=to_date)
+    db.session.add(address)
+    audit.record(
+        "create",
+        f"added an address for person {person.ref}",
+        object_type="person",
+        object_ref=person.ref,
+        data=audit.changes({}, {"address": text, "postcode": postcode, "from": from_date, "to": to_date}),
+        actor=actor,
+    )
+    db.session.commit()
+    return address
 
 
 ALIAS_SPLIT = re.compile(r"\s+")

@@ -27,6 +27,7 @@ from app.audit.services import Actor
 from app.base import ValidationFailed, today
 from app.catalogue import OffenceCategory
 from app.extensions import db
+from app.offenders.custody.models import CustodyPeriod
 from app.offenders.merge.models import PersonMerge
 from app.offenders.models import Address, DAEvent, Lever, Person, PersonAlias, PersonLink, WarningMarker
 from app.offenders.retention.models import DECISIONS, ReviewDecision
@@ -223,6 +224,7 @@ def anonymise(person: Person, *, actor: Actor) -> dict:
         "relationship_notes": _clear(
             PersonLink, "note", sa.or_(PersonLink.person_a_id == person.id, PersonLink.person_b_id == person.id)
         ),
+        "custody_notes": _clear(CustodyPeriod, "note", CustodyPeriod.person_id == person.id),
     }
     person.surname, person.forenames = DISPOSED_SURNAME, DISPOSED_FORENAMES
     person.date_of_birth = person.pnc_id = None

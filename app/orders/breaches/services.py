@@ -300,11 +300,15 @@ def view_breach(breach: Breach, *, actor: Actor | None = None, reason: str | Non
     db.session.commit()
 
 
-def record_outcome(breach: Breach, outcome: str, *, expected_version: int, user: User) -> dict | None:
+def record_outcome(
+    breach: Breach, outcome: str, *, expected_version: int, user: User, commit: bool = True
+) -> dict | None:
     """Record a breach's outcome, carry it to its DA event, re-score the subject; return the new score.
 
     An arrest or charge (and so a recall or a return to court, see EVENT_OUTCOME_FOR) marks the
-    breach as actioned, which clears the subject's breach_unactioned lever.
+    breach as actioned, which clears the subject's breach_unactioned lever. Tasking is told
+    (signals.breach_outcome_recorded) and closes the breach's open enforcement task. With
+    commit=False (the outcome comes from completing that task) the caller commits.
     """
     if outcome not in BREACH_OUTCOMES:
         raise ValidationFailed({"outcome": "Choose the outcome from the list."})
@@ -316,7 +320,8 @@ def record_outcome(breach: Breach, outcome: str, *, expected_version: int, user:
     after = {"outcome": outcome, "event_outcome": EVENT_OUTCOME_FOR[outcome]}
     diff = audit.changes(before, after)
     if not diff:
-        db.session.rollback()
+        if commit:  # a caller's own transaction is the caller's to end
+            db.session.rollback()
         return None
     breach.outcome = outcome
     events.set_breach_event_outcome(event, EVENT_OUTCOME_FOR[outcome])
@@ -330,10 +335,12 @@ def record_outcome(breach: Breach, outcome: str, *, expected_version: int, user:
     )
     try:
         db.session.flush()
+        signals.breach_outcome_recorded.send(breach, outcome=outcome, user=user)
         score = signals.answer(
             signals.scoring_facts_changed.send(event.suspect_id, trigger="breach", actor=actor, as_of=local_today())
         )
-        db.session.commit()
+        if commit:
+            db.session.commit()
     except StaleDataError as exc:
         db.session.rollback()
         raise EditConflict() from exc

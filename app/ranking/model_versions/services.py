@@ -20,7 +20,6 @@ from app.base import EditConflict, utcnow
 from app.catalogue import LeverType, OffenceCategory, labels
 from app.extensions import db
 from app.ranking.models import ScoreRun, ScoringModel
-from app.ranking.services import current_model
 
 # ---- the numbers of a model, by form field name --------------------------------------------------
 
@@ -67,6 +66,7 @@ class Setting:
     minimum: float
     maximum: float
     decimal: bool = False
+    rules: tuple[int, ...] = (1, 2)  # the rule sets that read it
 
 
 SETTINGS = (
@@ -128,7 +128,36 @@ SETTINGS = (
         2,
         100,
     ),
+    Setting(
+        "victim_min_age",
+        ("victim_min_age",),
+        "Victims counted from age (years)",
+        "V and the serial flag count a victim aged at least this on one of the person's events against them "
+        "(or whose date of birth is not recorded). The statutory definition of domestic abuse is 16.",
+        10,
+        25,
+        rules=(2,),
+    ),
+    Setting(
+        "release_due_days",
+        ("release_due_days",),
+        "Release due flag: within (days)",
+        "A person in custody whose expected release falls within this many days raises the 'release due' flag.",
+        0,
+        365,
+        rules=(2,),
+    ),
 )
+
+
+def settings_for(rules: int) -> tuple[Setting, ...]:
+    return tuple(setting for setting in SETTINGS if rules in setting.rules)
+
+
+RULE_SETS = {
+    1: 'v1 rules (DESIGN.md "Default scoring model (v1)"): calendar months, events, every victim',
+    2: 'v2 rules (DESIGN.md "Scoring model v2"): street time, incidents, victims aged 16 or over, custody flags',
+}
 
 
 def band_field(section: str, row: int, key: str) -> str:
@@ -162,7 +191,8 @@ def flatten(params: dict) -> dict[str, int | float | None]:
     for code, weight in sorted(params["lever_weights"].items()):
         flat[lever_field(code)] = weight
     for setting in SETTINGS:
-        flat[setting.name] = _get(params, setting.path)
+        if setting.path[0] in params:
+            flat[setting.name] = _get(params, setting.path)
     return flat
 
 
@@ -317,6 +347,7 @@ def parse(
     offences: Mapping[str, str],
     levers: Mapping[str, str],
     rows: Mapping[str, int],
+    rules: int = 1,
 ) -> dict:
     """A new model's params from the form's text, or ModelInvalid naming every bad field.
 
@@ -339,7 +370,7 @@ def parse(
         if error:
             errors[lever_field(code)] = error
         params["lever_weights"][code] = value
-    for setting in SETTINGS:
+    for setting in settings_for(rules):
         what = f"the {setting.label[0].lower()}{setting.label[1:]}"
         reader = _decimal if setting.decimal else _whole
         value, error = reader(values.get(setting.name), what, setting.minimum, setting.maximum)
@@ -380,24 +411,57 @@ def catalogue_defaults() -> tuple[dict[str, int], dict[str, int]]:
     return offences, levers
 
 
-def publish(values: Mapping[str, str], *, based_on: int, note: str, actor: Actor) -> ScoringModel:
-    """Publish the form's numbers as version N+1 of the scoring model, audited; never edit a version.
+DAMAGED = "This form is out of date or damaged: reload the page and enter the numbers again."
 
-    `based_on` is the version the form was filled from: if another version has been published
-    since, PublishConflict is raised and nothing is written (optimistic locking). Two admins
-    publishing at the same moment both aim for the same new version number, which is the primary
-    key, so the second is refused by the database and gets the same conflict.
-    """
-    latest = current_model()
-    if based_on != latest.version:
-        raise PublishConflict(latest)
-    note = (note or "").strip()
-    offences, levers = catalogue_codes()
-    errors = {}
-    try:
-        params = parse(
-            values, base=latest.params, offences=offences, levers=levers, rows=form_rows(latest.params, values)
+
+def latest_version() -> int:
+    return db.session.scalar(sa.select(sa.func.max(ScoringModel.version))) or 0
+
+
+def _base(based_on: int) -> ScoringModel:
+    base = db.session.get(ScoringModel, based_on)
+    if base is None:
+        raise ModelInvalid(
+            {"based_on": "This form is out of date or damaged: reload the page and enter the numbers again."}
         )
+    return base
+
+
+def draft_params(values: Mapping[str, str], *, based_on: int) -> tuple[ScoringModel, dict]:
+    """The numbers of the form as a draft of a new version from `based_on` (for a preview): the
+    version filled from and the params, or ModelInvalid naming every bad field. Writes nothing."""
+    base = _base(based_on)
+    offences, levers = catalogue_codes()
+    params = parse(
+        values,
+        base=base.params,
+        offences=offences,
+        levers=levers,
+        rows=form_rows(base.params, values),
+        rules=base.rules,
+    )
+    return base, params
+
+
+def publish(
+    values: Mapping[str, str], *, based_on: int, note: str, actor: Actor, seen_latest: int | None = None
+) -> ScoringModel:
+    """Publish the form's numbers as version N+1 (with the rule set of the version the form was
+    filled from), make it the current version, audited; never edit a version.
+
+    `seen_latest` is the newest version when the form was filled: if another version has been
+    published since, PublishConflict is raised and nothing is written (optimistic locking). Two
+    admins publishing at the same moment both aim for the same new version number, which is the
+    primary key, so the second is refused by the database and gets the same conflict.
+    """
+    newest = latest_version()
+    if (based_on if seen_latest is None else seen_latest) != newest:
+        raise PublishConflict(db.session.get(ScoringModel, newest))
+    note = (note or "").strip()
+    errors = {}
+    params = base = None
+    try:
+        base, params = draft_params(values, based_on=based_on)
     except ModelInvalid as exc:
         errors = exc.errors
     if not note:
@@ -406,28 +470,41 @@ def publish(values: Mapping[str, str], *, based_on: int, note: str, actor: Actor
         errors["note"] = f"Keep the note to {MAX_NOTE:,} characters or fewer."
     if errors:
         raise ModelInvalid(errors)
-    if params == latest.params:
+    if params == base.params:
         raise NothingChanged(
-            f"These numbers are the same as version {latest.version}: change at least one to publish a new version."
+            f"These numbers are the same as version {base.version}: change at least one to publish a new version."
         )
-    before, after = flatten(latest.params), flatten(params)
+    before, after = flatten(base.params), flatten(params)
+    db.session.execute(sa.update(ScoringModel).where(ScoringModel.is_current.is_(True)).values(is_current=False))
     model = ScoringModel(
-        version=latest.version + 1, params=params, note=note, published_by_id=actor.user_id, published_at=utcnow()
+        version=newest + 1,
+        params=params,
+        rules=base.rules,
+        is_current=True,
+        note=note,
+        published_by_id=actor.user_id,
+        published_at=utcnow(),
     )
     db.session.add(model)
     try:
         db.session.flush()
     except IntegrityError:
         db.session.rollback()
-        raise PublishConflict(current_model()) from None
+        raise PublishConflict(db.session.get(ScoringModel, latest_version())) from None
     changed = audit.changes(before, after)
     audit.record(
         "create",
-        f"published scoring model version {model.version} ({len(changed)} number(s) changed from version "
-        f"{latest.version}): {note}",
+        f"published scoring model version {model.version} (rule set {model.rules}; {len(changed)} number(s) changed "
+        f"from version {base.version}), now the current version: {note}",
         object_type="scoring_model",
         object_ref=str(model.version),
-        data={"version": model.version, "based_on": latest.version, "note": note, "changes": changed},
+        data={
+            "version": model.version,
+            "based_on": base.version,
+            "rules": model.rules,
+            "note": note,
+            "changes": changed,
+        },
         actor=actor,
     )
     db.session.commit()

@@ -1,11 +1,11 @@
 """Target list forms: the filters, and re-ranking now."""
 
 from flask_wtf import FlaskForm
-from wtforms import Form, SelectField, SubmitField
+from wtforms import BooleanField, Form, SelectField, SubmitField
 from wtforms.validators import ValidationError
 
 from app.catalogue import select_choices
-from app.ranking.targets.services import FLAG_LABELS, TARGET_PAGE_SIZES
+from app.ranking.targets.services import FLAG_LABELS, SORTS, TARGET_PAGE_SIZES, VIEWS
 
 
 class ChoiceField(SelectField):
@@ -31,6 +31,16 @@ class TargetFilterForm(Form):
         choices=select_choices({str(n): str(n) for n in TARGET_PAGE_SIZES}),
         default="50",
         invalid_message=f"Choose how many rows to show: {', '.join(map(str, TARGET_PAGE_SIZES))}.",
+    )
+    sort = ChoiceField(
+        "Sort by",
+        choices=select_choices(SORTS),
+        default="priority",
+        invalid_message=f"Choose how to sort the list: {', '.join(s.lower() for s in SORTS.values())}.",
+    )
+    custody = BooleanField("Show persons in custody")
+    view = ChoiceField(
+        "View", choices=select_choices(VIEWS), default="", invalid_message="Choose the target list or custody view."
     )
 
     def __init__(self, formdata, *, districts: list[str], levers: dict[str, str]):

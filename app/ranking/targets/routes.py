@@ -23,20 +23,34 @@ def _filters_form() -> TargetFilterForm:
 
 def _filters(form: TargetFilterForm) -> target_lists.TargetFilters:
     return target_lists.TargetFilters(
-        district=form.district.data or None, flag=form.flag.data or None, lever=form.lever.data or None
+        district=form.district.data or None,
+        flag=form.flag.data or None,
+        lever=form.lever.data or None,
+        custody=bool(form.custody.data),
+        sort=form.sort.data or "priority",
+        view=form.view.data or "",
     )
+
+
+def _explanations(result, lever_labels) -> dict:
+    """Each row's "why here", by the model version and the day it was scored with."""
+    found = {}
+    for entry in result.entries:
+        model = result.models.get(entry.model_version) or result.model
+        found[entry.person_ref] = explain.explain(
+            entry.row, model.params, entry.as_of, lever_labels, target_lists.FLAG_LABELS, rules=model.rules
+        )
+    return found
 
 
 def _render_targets(form, result=None, status=200):
     lever_labels = labels(LeverType)
-    explanations = {}
-    if result is not None and result.run is not None:
-        params, as_of = result.model.params, result.run.as_of
-        explanations = {
-            entry.row.id: explain.explain(entry.row, params, as_of, lever_labels, target_lists.FLAG_LABELS)
-            for entry in result.entries
-        }
-    filter_args = {name: form[name].data for name in ("district", "flag", "lever") if form[name].data}
+    explanations = _explanations(result, lever_labels) if result is not None and result.run is not None else {}
+    filter_args = {name: form[name].data for name in ("district", "flag", "lever", "view") if form[name].data}
+    if form.custody.data:
+        filter_args["custody"] = "y"
+    if form.sort.data and form.sort.data != "priority":
+        filter_args["sort"] = form.sort.data
     if form.per_page.data and form.per_page.data != "50":
         filter_args["per_page"] = form.per_page.data
     return render_template(
@@ -49,6 +63,9 @@ def _render_targets(form, result=None, status=200):
         flag_labels=target_lists.FLAG_LABELS,
         triggers=SCORE_TRIGGERS,
         filter_args=filter_args,
+        unsorted_args={k: v for k, v in filter_args.items() if k != "sort"},
+        sorts=target_lists.SORTS,
+        current_model=services.current_model(),
         day_text=explain.day_text,
     ), status
 

@@ -13,6 +13,7 @@ from app.referrals.forums.models import FORUM_SHORT, FORUMS, MARAC_CRITERIA
 from app.referrals.programmes.routes import actor
 from app.referrals.programmes.services import get_person
 from app.security import roles_required
+from app.tasking.tasks.requests import tasks_raised_from
 from app.web import form_version, page_number, show_errors
 
 READERS = forums.FORUM_READERS
@@ -114,7 +115,12 @@ def forum_referral(ref):
     form = ForumOutcomeForm(obj=referral)
     form.version_id.data = referral.version_id
     forums.view_forum_referral(referral, actor=actor(), reason=request.args.get("reason"))
-    return render_template("referrals/forum_referral.html", referral=referral, form=form)
+    return render_template("referrals/forum_referral.html", referral=referral, form=form, tasks=_tasks(referral))
+
+
+def _tasks(referral) -> list:
+    """The tasks raised for the referral's actions (forum actions become tasks)."""
+    return tasks_raised_from([referral.ref]).get(referral.ref, [])
 
 
 @bp.route("/forums/<ref>/outcome", methods=["POST"])
@@ -123,7 +129,9 @@ def forum_outcome(ref):
     referral = _forum_or_404(ref)
     form = ForumOutcomeForm()
     if not form.validate_on_submit():
-        return render_template("referrals/forum_referral.html", referral=referral, form=form), 400
+        return render_template(
+            "referrals/forum_referral.html", referral=referral, form=form, tasks=_tasks(referral)
+        ), 400
     try:
         diff = forums.record_outcome(
             referral,
@@ -141,9 +149,13 @@ def forum_outcome(ref):
             "your entries are kept below: check them and save again."
         )
         form.version_id.data = referral.version_id
-        return render_template("referrals/forum_referral.html", referral=referral, form=form), 409
+        return render_template(
+            "referrals/forum_referral.html", referral=referral, form=form, tasks=_tasks(referral)
+        ), 409
     except ValidationFailed as exc:
         show_errors(form, exc.errors)
-        return render_template("referrals/forum_referral.html", referral=referral, form=form), 400
+        return render_template(
+            "referrals/forum_referral.html", referral=referral, form=form, tasks=_tasks(referral)
+        ), 400
     flash("Meeting and outcome saved." if diff else "Nothing was changed.", "success")
     return redirect(url_for("referrals.forum_referral", ref=ref))

@@ -58,6 +58,9 @@ class MoveForm(FlaskForm):
     reason = TextAreaField(
         "Reason (needed if declined, dropped out or withdrawn)", validators=[Optional(), Length(max=2000)]
     )
+    override = TextAreaField(
+        "Why accept although the screening says not eligible (only then)", validators=[Optional(), Length(max=2000)]
+    )
     version_id = HiddenField()
 
 

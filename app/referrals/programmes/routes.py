@@ -236,6 +236,7 @@ def move(ref):
             moved_on=form.moved_on.data,
             reason=form.reason.data,
             programme_code=form.programme.data or None,
+            override=form.override.data,
             expected_version=form_version(form.version_id),
             actor=actor(),
         )

@@ -13,7 +13,7 @@ full register.
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.audit import services as audit
 from app.audit.services import Actor
-from app.base import EditConflict, ValidationFailed, assign_ref, local_today, placeholder_ref
+from app.base import EditConflict, ValidationFailed, assign_ref, local_time, local_today, placeholder_ref
 from app.extensions import db
 from app.offenders.models import DAEvent, Person
 from app.referrals.checks import check_date, check_length, clean
@@ -39,6 +39,7 @@ from app.referrals.programmes.models import (
     ProgrammeReferral,
     ReferralMove,
 )
+from app.tasking.tasks.requests import raise_system_task
 
 # Who may do what with programme referrals (the routes use these; so do the templates, via can()).
 PROGRAMME_READERS = ("referral", "supervisor", "officer", "analyst")
@@ -52,6 +53,7 @@ ATTENDANCE_STATES = ("accepted", "started")
 # Flags from the ranking that say something about a programme's fit (not about levers or orders).
 PROGRAMME_FLAGS = {"serial": "Serial perpetrator", "escalating": "Escalating", "high_risk": "DASH high risk event"}
 MAX_REASON = 2000
+DROP_OUT_TASK_DAYS = 2
 MAX_NOTE = 5000
 
 
@@ -243,6 +245,38 @@ def check_screening(answers: dict | None) -> tuple[dict[str, str], dict[str, str
     return kept, errors
 
 
+def attended_sessions(referral: ProgrammeReferral) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AttendanceNote)
+        .where(AttendanceNote.referral_id == referral.id, AttendanceNote.attendance == "attended")
+    )
+
+
+def meets_eligibility(referral: ProgrammeReferral) -> bool:
+    """The screening's answer to "meets the programme's eligibility criteria" was yes."""
+    return (referral.screening or {}).get("meets_eligibility") == "yes"
+
+
+def _check_rules(referral, to_state, override: str | None, errors: dict) -> None:
+    """The programme's rules: accept only the eligible (or with a recorded override), complete only
+    after a session attended."""
+    if to_state == "accepted" and not meets_eligibility(referral):
+        answer = SCREENING_ANSWERS.get((referral.screening or {}).get("meets_eligibility"), "not answered")
+        if not override:
+            errors["override"] = (
+                f"The screening says the person meets the programme's eligibility criteria: {answer.lower()}. "
+                "Decline the referral, or record why it is accepted all the same."
+            )
+        else:
+            check_length(errors, "override", override, MAX_REASON, "the reason for accepting")
+    if to_state == "completed" and not attended_sessions(referral):
+        errors["to_state"] = (
+            f"No session attended is recorded for {referral.ref}: note the sessions attended before marking "
+            "the programme completed."
+        )
+
+
 def _check_move(
     referral, to_state, moved_on, reason, programme, screening, screening_notes
 ) -> tuple[dict, dict | None]:
@@ -279,6 +313,7 @@ def move(
     programme_code: str | None = None,
     screening: dict | None = None,
     screening_notes: str | None = None,
+    override: str | None = None,
     expected_version: int,
     actor: Actor,
 ) -> ReferralMove:
@@ -295,9 +330,12 @@ def move(
     reason = clean(reason)
     screening_notes = clean(screening_notes)
     programme = programme_code or referral.programme_code
+    override = clean(override)
     errors, kept = _check_move(referral, to_state, moved_on, reason, programme, screening, screening_notes)
+    _check_rules(referral, to_state, override, errors)
     if errors:
         raise ValidationFailed(errors)
+    overridden = to_state == "accepted" and not meets_eligibility(referral)
 
     from_state = referral.state
     referral.state = to_state
@@ -314,7 +352,7 @@ def move(
         moved_on=moved_on,
         by_id=actor.user_id,
         by_name=actor.username,
-        reason=reason,
+        reason=f"Accepted although not screened eligible: {override}" if overridden else reason,
     )
     db.session.add(row)
     audit.record(
@@ -330,9 +368,12 @@ def move(
             "moved_on": moved_on,
             "programme": referral.programme_code,
             **({"screening": kept, "screening_notes": screening_notes} if kept is not None else {}),
+            **({"eligibility_override": override} if overridden else {}),
         },
         actor=actor,
     )
+    if to_state == "dropped_out":
+        _raise_drop_out_task(referral, moved_on, reason, actor)
     try:
         db.session.commit()
     except StaleDataError as exc:
@@ -384,6 +425,26 @@ def add_attendance(
     )
     db.session.commit()
     return row
+
+
+def _raise_drop_out_task(referral: ProgrammeReferral, dropped_on: date, reason: str | None, actor: Actor) -> None:
+    """Dropping out of a programme raises the risk: the person's officer (or the supervisors) get a
+    risk review, due in two days, raised from the referral and in the same transaction."""
+    person = referral.person
+    programme = referral.programme.label if referral.programme else "the programme"
+    raise_system_task(
+        person,
+        task_type="risk_review",
+        title=f"Programme drop-out: review the risk from {person.full_name}",
+        detail=(
+            f"{person.full_name} ({person.ref}) dropped out of {programme} on {dropped_on:%d %b %Y} (referral "
+            f"{referral.ref}): {reason}. Review the risk to the partner and any children, tell the partner's "
+            "support service, and consider the levers and enforcement open."
+        ),
+        due_at=local_time(local_today() + timedelta(days=DROP_OUT_TASK_DAYS), time(17, 0)),
+        actor=actor,
+        raised_from=referral.ref,
+    )
 
 
 # ---- lists --------------------------------------------------------------------------------------

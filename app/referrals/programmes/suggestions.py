@@ -10,8 +10,7 @@ from app.audit.services import Actor
 from app.base import ValidationFailed
 from app.extensions import db
 from app.offenders.models import Person
-from app.ranking.models import ScoreRow
-from app.ranking.services import latest_full_run
+from app.ranking import services as ranking
 from app.referrals.programmes.models import (
     ProgrammeReferral,
 )
@@ -43,16 +42,15 @@ def suggested_candidates(*, page: int = 1, per_page: int = 25, actor: Actor) -> 
     """Ranked persons (latest full ranking run) flagged serial or escalating who have never been
     referred to a programme, highest ranked first. A person with any programme referral, open or
     closed, is not suggested again; they can still be identified from their page."""
-    run = latest_full_run()
+    run = ranking.list_run()
     if run is None:
         return Suggestions(None, 0, [])
     referred = sa.select(ProgrammeReferral.person_id)
+    now = ranking.current_rows(with_position=True)
     rows = db.session.execute(
-        sa.select(
-            ScoreRow.person_id, ScoreRow.position, ScoreRow.flags, ScoreRow.events_in_window, ScoreRow.latest_event_on
-        )
-        .where(ScoreRow.run_id == run.id, ScoreRow.person_id.not_in(referred))
-        .order_by(ScoreRow.position, ScoreRow.person_id)
+        sa.select(now.c.person_id, now.c.position, now.c.flags, now.c.events_in_window, now.c.latest_event_on)
+        .where(now.c.person_id.not_in(referred))
+        .order_by(now.c.position, now.c.person_id)
     ).all()
     matching = [r for r in rows if any(f in SUGGESTION_FLAGS for f in (r.flags or ()))]
     chosen = matching[(page - 1) * per_page : page * per_page]
@@ -83,12 +81,8 @@ def suggested_candidates(*, page: int = 1, per_page: int = 25, actor: Actor) -> 
 
 def is_suggested(person: Person) -> bool:
     """Whether the person is a suggested candidate now (the one-click identify checks this)."""
-    run = latest_full_run()
-    if run is None:
-        return False
-    flags = db.session.scalar(
-        sa.select(ScoreRow.flags).where(ScoreRow.run_id == run.id, ScoreRow.person_id == person.id)
-    )
+    now = ranking.current_score(person)
+    flags = now[0].flags if now else None
     return bool(flags) and any(f in SUGGESTION_FLAGS for f in flags)
 
 

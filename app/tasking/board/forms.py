@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from app.catalogue import TASK_TYPES, select_choices
-from app.tasking.board.services import BOARD_STATUSES, UNALLOCATED
+from app.tasking.board.services import BOARD_DUE, BOARD_STATUSES, UNALLOCATED
 from app.tasking.tasks.forms import owner_choices
 from app.web import ChoiceField
 
@@ -22,6 +22,9 @@ class BoardFilterForm(FlaskForm):
     )
     status = ChoiceField(
         "Status", what="a status", choices=select_choices(BOARD_STATUSES), default="active", validators=[Optional()]
+    )
+    due = ChoiceField(
+        "Due", what="when due", choices=select_choices(BOARD_DUE, blank="Any time"), validators=[Optional()]
     )
     overdue = BooleanField("Overdue only")
 

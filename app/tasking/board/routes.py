@@ -11,7 +11,7 @@ from app.tasking.board.forms import BoardFilterForm, board_owner_choices
 from app.tasking.tasks import rules
 from app.tasking.tasks import services as ts
 from app.tasking.tasks.forms import CompleteForm, ReassignForm, VersionForm, id_choices, owner_choices
-from app.tasking.tasks.routes import BOARD_READERS, WORKERS, form_prefix, int_or_none
+from app.tasking.tasks.routes import BOARD_READERS, WORKERS, form_prefix, int_or_none, outcome_hints
 
 
 @bp.route("/tasks/mine")
@@ -32,7 +32,10 @@ def my_tasks():
         }
         for t in tasks
     }
-    return render_template("tasking/my_tasks.html", mine=mine, forms=forms, now_next=url_for("tasking.my_tasks"))
+    hints = {t.id: outcome_hints(t) for t in tasks}
+    return render_template(
+        "tasking/my_tasks.html", mine=mine, forms=forms, hints=hints, now_next=url_for("tasking.my_tasks")
+    )
 
 
 @bp.route("/tasks/board")
@@ -56,6 +59,7 @@ def board():
         task_type=form.task_type.data or None,
         status=form.status.data or "active",
         overdue=bool(form.overdue.data),
+        due=form.due.data or None,
     )
     result = lists.board(filters, page=int(raw_page), per_page=current_app.config["PAGE_SIZE"], user=current_user)
     forms = {}

@@ -2,7 +2,7 @@
 visit task (the list of victims due one is the victims part's, app.victims.visits.need)."""
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -12,6 +12,7 @@ from app.audit.services import Actor
 from app.auth.models import Team, User
 from app.base import (
     local_date,
+    local_time,
     local_today,
     utcnow,
 )
@@ -20,7 +21,14 @@ from app.extensions import db
 from app.offenders.models import Person
 from app.tasking.models import Task
 from app.tasking.tasks.checks import TaskInput
-from app.tasking.tasks.rules import OPEN_STATUSES, is_deferred, is_supervisor, overdue_clause
+from app.tasking.tasks.rules import (
+    OPEN_STATUSES,
+    deferred_clause,
+    is_deferred,
+    is_supervisor,
+    overdue_clause,
+    pending_clause,
+)
 from app.tasking.tasks.services import create_task
 
 HIDDEN_HARM_VISIT_DAYS = 90
@@ -105,8 +113,11 @@ BOARD_STATUSES = {
     "in_progress": "In progress",
     "done": "Done",
     "cancelled": "Cancelled",
+    "put_aside": "Put aside now",
+    "awaiting_approval": "Put aside: awaiting approval",
     "all": "Any status",
 }
+BOARD_DUE = {"today": "Due today"}
 
 
 UNALLOCATED = "none"
@@ -122,6 +133,7 @@ class BoardFilters:
     task_type: str | None = None
     status: str = "active"
     overdue: bool = False
+    due: str | None = None  # "today": due today (UK time), open or in progress
 
     def describe(self) -> dict:
         return {k: v for k, v in self.__dict__.items() if v not in (None, "", False)}
@@ -171,10 +183,22 @@ def _board_query(filters: BoardFilters, now: datetime, *, with_status: bool = Tr
     if with_status:
         if filters.status == "active":
             query = query.where(Task.status.in_(OPEN_STATUSES))
+        elif filters.status == "put_aside":
+            query = query.where(deferred_clause(local_date(now)))
+        elif filters.status == "awaiting_approval":
+            query = query.where(pending_clause())
         elif filters.status in TASK_STATUSES:
             query = query.where(Task.status == filters.status)
         if filters.overdue:
             query = query.where(overdue_clause(now))
+        if filters.due == "today":
+            today = local_date(now)
+            query = query.where(
+                Task.status.in_(OPEN_STATUSES),
+                Task.due_at >= local_time(today, time(0, 0)),
+                Task.due_at < local_time(today + timedelta(days=1), time(0, 0)),
+                sa.not_(deferred_clause(today)),
+            )
     return query
 
 
@@ -184,10 +208,8 @@ def workload(filters: BoardFilters, now: datetime) -> list[Workload]:
     today = local_date(now)
     base = _board_query(filters, now, with_status=False).subquery()
     t = sa.orm.aliased(Task, base)
-    overdue = sa.and_(
-        t.status.in_(OPEN_STATUSES), t.due_at < now, sa.or_(t.deferred_until.is_(None), t.deferred_until <= today)
-    )
-    put_aside = sa.and_(t.status.in_(OPEN_STATUSES), t.deferred_until.is_not(None), t.deferred_until > today)
+    overdue = overdue_clause(now, t)
+    put_aside = deferred_clause(today, t)
 
     def count(condition):
         return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
@@ -244,7 +266,13 @@ def board(
     holder_name = sa.select(User.display_name).where(User.id == Task.owner_id).correlate(Task).scalar_subquery()
     tasks = list(
         db.session.scalars(
-            query.options(joinedload(Task.person), joinedload(Task.owner), joinedload(Task.team))
+            query.options(
+                joinedload(Task.person),
+                joinedload(Task.owner),
+                joinedload(Task.team),
+                joinedload(Task.deferred_by),
+                joinedload(Task.deferral_approved_by),
+            )
             .order_by(
                 Task.owner_id.is_(None),
                 sa.func.lower(sa.func.coalesce(holder_name, "")),

@@ -20,6 +20,7 @@ from app.orders.models import Order
 from app.orders.services import in_force_clause
 from app.ranking import services as ranking
 from app.ranking.models import ScoreRow
+from app.tasking.meetings.review import SinceLast, since_last
 from app.tasking.models import MeetingItem, Task, TaskingMeeting
 from app.tasking.tasks.requests import open_tasks_of
 from app.web import csv_cell
@@ -42,6 +43,7 @@ class PackEntry:
     orders: list[Order]
     open_tasks: list[Task]
     set_here: list[Task]
+    review: SinceLast | None = None
 
     @property
     def reason(self) -> str:
@@ -49,15 +51,10 @@ class PackEntry:
 
 
 def _scores_for(meeting: TaskingMeeting, ids: list[int]) -> dict[int, ScoreRow]:
-    """The score each person had in the meeting's run, or their latest stored score otherwise."""
+    """Each person's score as the list stood when the meeting was recorded, or their latest stored score."""
     scores: dict[int, ScoreRow] = {}
     if meeting.score_run_id is not None and ids:
-        scores = {
-            r.person_id: r
-            for r in db.session.scalars(
-                sa.select(ScoreRow).where(ScoreRow.run_id == meeting.score_run_id, ScoreRow.person_id.in_(ids))
-            )
-        }
+        scores = ranking.scores_as_at(meeting.score_run_id, ids, meeting.created_at)
     missing = [i for i in ids if i not in scores]
     if missing:
         scores.update(ranking.latest_scores(missing))
@@ -122,6 +119,7 @@ def pack_entries(meeting: TaskingMeeting) -> list[PackEntry]:
     orders = _orders_for(ids, today)
     open_tasks = open_tasks_of(ids)
     set_here = _set_here(meeting)
+    reviews = since_last(meeting, items)
     return [
         PackEntry(
             item=i,
@@ -131,6 +129,7 @@ def pack_entries(meeting: TaskingMeeting) -> list[PackEntry]:
             orders=orders.get(i.person_id, []),
             open_tasks=open_tasks.get(i.person_id, []),
             set_here=set_here.get(i.person_id, []),
+            review=reviews.get(i.person_id),
         )
         for i in items
     ]
@@ -170,7 +169,17 @@ CSV_HEADER = [
     "review_on",
     "open_tasks",
     "tasks_set_at_meeting",
+    "plan_review_due",
+    "previous_plan",
+    "since_last_meeting",
 ]
+
+
+def _plan_line(item: MeetingItem | None) -> str:
+    if item is None or not item.tactic:
+        return ""
+    review = f", review {item.review_on:%d %b %Y}" if item.review_on else ""
+    return f"{MEETING_TACTICS[item.tactic]} ({item.meeting.held_on:%d %b %Y}{review}): {item.rationale or ''}"
 
 
 def _task_line(task: Task) -> str:
@@ -211,6 +220,9 @@ def export_csv(meeting: TaskingMeeting, *, user: User) -> str:
                     e.item.review_on.isoformat() if e.item.review_on else None,
                     len(e.open_tasks),
                     " | ".join(_task_line(t) for t in e.set_here),
+                    "yes" if e.item.review_due else "no",
+                    _plan_line(e.review.plan) if e.review else "",
+                    e.review.summary() if e.review else "",
                 )
             ]
         )

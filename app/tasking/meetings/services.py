@@ -22,8 +22,8 @@ from app.extensions import db
 from app.offenders.models import Person
 from app.orders.models import Breach, Order
 from app.ranking import services as ranking
-from app.ranking.models import ScoreRow, ScoreRun
-from app.tasking.models import MeetingAttendee, MeetingItem, TaskingMeeting
+from app.ranking.models import ScoreRun
+from app.tasking.models import CohortMember, MeetingAttendee, MeetingItem, TaskingMeeting
 from app.tasking.tasks.rules import TASK_OWNER_ROLES
 
 DEFAULT_AGENDA_SIZE = 10
@@ -112,7 +112,7 @@ def breach_window(held_on: date, team_id: int | None) -> tuple[datetime, datetim
 
 def agenda_run(held_on: date) -> ScoreRun | None:
     """The latest full score run, or the latest one on or before the meeting date for a past meeting."""
-    run = ranking.latest_full_run()
+    run = ranking.list_run()
     if run is not None and run.as_of > held_on:
         run = db.session.scalar(
             sa.select(ScoreRun)
@@ -129,18 +129,66 @@ class AgendaEntry:
     reason: str
     rank_position: int | None = None
     breach_count: int = 0
+    review_due: bool = False
+    previous_item_id: int | None = None
 
 
-def build_agenda(run: ScoreRun | None, size: int, since: datetime, until: datetime) -> list[AgendaEntry]:
+def latest_items(held_on: date, *, planned_only: bool) -> dict[int, MeetingItem]:
+    """{person id: their item at the latest meeting held before `held_on`} (with a plan only, if asked)."""
+    newest = (
+        sa.func.row_number()
+        .over(partition_by=MeetingItem.person_id, order_by=(TaskingMeeting.held_on.desc(), MeetingItem.id.desc()))
+        .label("newest")
+    )
+    query = (
+        sa.select(MeetingItem.id, newest)
+        .join(TaskingMeeting, TaskingMeeting.id == MeetingItem.meeting_id)
+        .where(TaskingMeeting.held_on < held_on)
+    )
+    if planned_only:
+        query = query.where(MeetingItem.tactic.is_not(None))
+    ranked = query.subquery()
+    items = db.session.scalars(
+        sa.select(MeetingItem)
+        .join(ranked, ranked.c.id == MeetingItem.id)
+        .where(ranked.c.newest == 1)
+        .options(joinedload(MeetingItem.meeting))
+    )
+    return {item.person_id: item for item in items}
+
+
+def _reviews(entries: dict[int, AgendaEntry], held_on: date) -> None:
+    """Add everyone whose latest plan is due for review by this meeting, and every cohort member
+    with no plan yet; mark the review and link each person to their previous item."""
+    plans = latest_items(held_on, planned_only=True)
+    previous = latest_items(held_on, planned_only=False)
+    members = {
+        m.person_id: m for m in db.session.scalars(sa.select(CohortMember).where(CohortMember.adopted_on <= held_on))
+    }
+    for person_id, plan in plans.items():
+        member = members.get(person_id)
+        left = member is not None and member.exited_on is not None and member.exited_on >= plan.meeting.held_on
+        if plan.review_on is None or plan.review_on > held_on or left:
+            continue
+        entry = entries.setdefault(person_id, AgendaEntry(person_id, "review"))
+        entry.review_due = True
+    for person_id, member in members.items():
+        if member.exited_on is None and person_id not in plans:
+            entries.setdefault(person_id, AgendaEntry(person_id, "cohort"))
+    for person_id, entry in entries.items():
+        if person_id in previous:
+            entry.previous_item_id = previous[person_id].id
+
+
+def build_agenda(
+    run: ScoreRun | None, size: int, since: datetime, until: datetime, held_on: date | None = None
+) -> list[AgendaEntry]:
     """The top `size` of the run by position, then everyone else with a breach logged in the window
-    (most recent breach first). A person in both is listed once, at their rank."""
+    (most recent breach first), then everyone whose plan is due for review by the meeting and every
+    managed-cohort member without a plan. A person is listed once, for the first reason."""
     entries: dict[int, AgendaEntry] = {}
     if run is not None and size > 0:
-        for person_id, position in db.session.execute(
-            sa.select(ScoreRow.person_id, ScoreRow.position)
-            .where(ScoreRow.run_id == run.id, ScoreRow.position.is_not(None), ScoreRow.position <= size)
-            .order_by(ScoreRow.position)
-        ):
+        for person_id, position in ranking.top_positions(run, size):
             entries[person_id] = AgendaEntry(person_id, "ranked", rank_position=position)
     breached = db.session.execute(
         sa.select(Order.subject_id, sa.func.count(Breach.id), sa.func.max(Breach.logged_at))
@@ -155,6 +203,8 @@ def build_agenda(run: ScoreRun | None, size: int, since: datetime, until: dateti
             entries[person_id].breach_count = int(count)
         else:
             entries[person_id] = AgendaEntry(person_id, "breach", breach_count=int(count))
+    if held_on is not None:
+        _reviews(entries, held_on)
     return list(entries.values())
 
 
@@ -203,8 +253,8 @@ class MeetingInput:
     partners: str | None = None
 
 
-def create_meeting(values: MeetingInput, *, user: User) -> TaskingMeeting:
-    """Record a meeting and build its agenda; raises ValidationFailed and writes nothing on bad input."""
+def _check_meeting(values: MeetingInput) -> tuple[str, Team | None, list[User], list]:
+    """(title, team, attendees, partners) of a new meeting; raises ValidationFailed."""
     errors: dict[str, str] = {}
     today = local_today()
     if values.held_on is None:
@@ -229,10 +279,15 @@ def create_meeting(values: MeetingInput, *, user: User) -> TaskingMeeting:
     if errors:
         db.session.rollback()
         raise ValidationFailed(errors)
+    return title, team, users, partners
 
+
+def create_meeting(values: MeetingInput, *, user: User) -> TaskingMeeting:
+    """Record a meeting and build its agenda; raises ValidationFailed and writes nothing on bad input."""
+    title, team, users, partners = _check_meeting(values)
     since, until, previous = breach_window(values.held_on, values.team_id)
     run = agenda_run(values.held_on)
-    agenda = build_agenda(run, values.agenda_size, since, until)
+    agenda = build_agenda(run, values.agenda_size, since, until, values.held_on)
     meeting = TaskingMeeting(
         held_on=values.held_on,
         title=title,
@@ -253,6 +308,8 @@ def create_meeting(values: MeetingInput, *, user: User) -> TaskingMeeting:
             reason=e.reason,
             rank_position=e.rank_position,
             breach_count=e.breach_count,
+            review_due=e.review_due,
+            previous_item_id=e.previous_item_id,
             version_id=1,
         )
         for n, e in enumerate(agenda, 1)
@@ -275,7 +332,9 @@ def create_meeting(values: MeetingInput, *, user: User) -> TaskingMeeting:
             "agenda_size": meeting.agenda_size,
             "breaches_since": since,
             "previous_meeting_id": previous.id if previous else None,
-            "agenda": [{"person": refs.get(e.person_id), "reason": e.reason} for e in agenda],
+            "agenda": [
+                {"person": refs.get(e.person_id), "reason": e.reason, "review_due": e.review_due} for e in agenda
+            ],
             "attendees": [u.username for u in users] + [f"{n} ({a})" if a else n for n, a in partners],
         },
         actor=Actor.of(user),
@@ -376,8 +435,15 @@ def add_person(meeting: TaskingMeeting, person_ref: str | None, *, user: User) -
         raise ValidationFailed({"person_ref": f"{person.full_name} ({person.ref}) is already on the agenda."})
     position = max((i.position for i in meeting.items), default=0) + 1
     before = sorted(i.person.ref for i in meeting.items)
+    previous = latest_items(meeting.held_on, planned_only=False).get(person.id)
     item = MeetingItem(
-        meeting_id=meeting.id, person_id=person.id, position=position, reason="added", breach_count=0, version_id=1
+        meeting_id=meeting.id,
+        person_id=person.id,
+        position=position,
+        reason="added",
+        breach_count=0,
+        previous_item_id=previous.id if previous else None,
+        version_id=1,
     )
     db.session.add(item)
     try:

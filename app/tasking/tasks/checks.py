@@ -13,6 +13,7 @@ from app.base import (
     stripped,
     utcnow,
 )
+from app.catalogue import LeverType
 from app.extensions import db
 from app.offenders.models import Person
 from app.orders.models import Breach, Order
@@ -112,6 +113,21 @@ def records_named(values: "TaskInput", errors: dict) -> tuple[Person | None, Ord
 MAX_REF = 64
 
 
+def check_lever(task_type: str | None, lever: str | None, errors: dict) -> str | None:
+    """The lever a lever-action task is about: a recorded lever from the catalogue, or none."""
+    lever = stripped(lever)
+    if not lever:
+        return None
+    known = db.session.get(LeverType, lever)
+    if known is None or known.derived:
+        errors["lever"] = "Choose a lever from the list."
+        return None
+    if task_type != "lever_action":
+        errors["lever"] = "Name a lever only for a lever action."
+        return None
+    return lever
+
+
 MAX_DUE_DAYS = 366
 
 
@@ -136,3 +152,4 @@ class TaskInput:
     breach_ref: str | None = None
     meeting_id: int | None = None
     referral_ref: str | None = None
+    lever: str | None = None

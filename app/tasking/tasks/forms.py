@@ -57,6 +57,7 @@ class TaskForm(FlaskForm):
     breach_ref = StringField(
         "Breach (reference, optional)", filters=[strip], validators=[Optional(), Length(max=MAX_REF)]
     )
+    lever = ChoiceField("Lever it is about (for a lever action)", what="a lever", validators=[Optional()])
     meeting_id = HiddenField()
     referral_ref = HiddenField(
         filters=[strip],
@@ -116,6 +117,14 @@ class DeferForm(VersionForm):
     )
     until = Day("Bring it back on", validators=[Optional()])
     reason = TextAreaField("Reason", filters=[strip], validators=[Optional(), Length(max=MAX_NOTE)])
+
+
+class RefuseDeferralForm(VersionForm):
+    reason = TextAreaField(
+        "Why it cannot wait",
+        filters=[strip],
+        validators=[InputRequired(message="Say why the task cannot wait."), Length(max=MAX_NOTE)],
+    )
 
 
 class ReassignForm(VersionForm):

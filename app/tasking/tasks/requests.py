@@ -13,14 +13,18 @@ from app.audit.services import Actor
 from app.auth.models import User
 from app.base import (
     id_list,
+    local_date,
     local_time,
     utcnow,
 )
+from app.catalogue import TASK_OUTCOMES
 from app.extensions import db
 from app.offenders.models import Person
 from app.orders.models import Breach, Order
 from app.tasking.models import Task
-from app.tasking.tasks.rules import OPEN_STATUSES
+from app.tasking.tasks import effects
+from app.tasking.tasks.rules import OPEN_STATUSES, overdue_clause
+from app.tasking.tasks.services import clear_deferral, snapshot
 
 
 def open_tasks_of(person_ids: list[int]) -> dict[int, list[Task]]:
@@ -51,11 +55,7 @@ def tasks_of(person: Person) -> list[Task]:
 
 def raise_overdue_task_alerts(as_of: datetime, *, actor: Actor) -> int:
     """One alert to the owner (or the team's supervisors) for each open task past its due time."""
-    tasks = db.session.scalars(
-        sa.select(Task)
-        .where(Task.status.in_(OPEN_STATUSES), Task.due_at < as_of)
-        .where(sa.or_(Task.deferred_until.is_(None), Task.deferred_until <= as_of.date()))
-    ).all()
+    tasks = db.session.scalars(sa.select(Task).where(overdue_clause(as_of))).all()
     raised = 0
     for task in tasks:
         raised += (
@@ -272,6 +272,166 @@ def open_task_counts(person_ids: list[int]) -> dict[int, int]:
     return counts
 
 
+PRE_RELEASE_HOUR = time(17, 0)
+
+
+def raise_pre_release_task(period, *, person: Person, reasons: list[str], actor: Actor) -> Task:
+    """A pre-release planning task for the supervisors (nobody holds it until allocated), due by
+    17:00 UK time the day before the expected release: plan safeguarding, a licence or order check,
+    a visit to the victim, a Right-to-Know disclosure to a new partner."""
+    release = period.expected_release_on
+    due = local_time(release - timedelta(days=1), PRE_RELEASE_HOUR).astimezone(UTC)
+    task = Task(
+        task_type="pre_release",
+        title=f"Plan for the release of {person.full_name} from custody on {release:%d %b %Y}",
+        detail="Expected out of custody ("
+        + period.kind
+        + f" since {period.custody_from:%d %b %Y}). Why: "
+        + "; ".join(reasons)
+        + ". Consider safeguarding and contact with the victims, licence conditions and any order in force, and a "
+        "Right-to-Know disclosure if there is a new partner.",
+        person_id=person.id,
+        team_id=None,
+        owner_id=None,
+        due_at=max(due, utcnow() + timedelta(hours=4)),
+        priority="high",
+        status="open",
+        version_id=1,
+    )
+    db.session.add(task)
+    db.session.flush()
+    audit.record(
+        "create",
+        f"raised pre-release task {task.id} for {person.ref}, expected out of custody {release.isoformat()}",
+        object_type="task",
+        object_ref=str(task.id),
+        data={"person_ref": person.ref, "expected_release_on": release, "reasons": reasons, "due_at": task.due_at},
+        actor=actor,
+    )
+    return task
+
+
+def _on_pre_release_task_wanted(period, *, person: Person, reasons: list[str], actor: Actor, **_) -> Task:
+    return raise_pre_release_task(period, person=person, reasons=reasons, actor=actor)
+
+
+def close_breach_tasks(breach: Breach, *, outcome: str, user: User) -> list[Task]:
+    """The breach's outcome was recorded on the breach: its open enforcement tasks are done, with
+    the matching outcome, each audited (the breach's own service re-scores the person)."""
+    task_outcome = effects.TASK_OUTCOME_FOR_BREACH.get(outcome)
+    if task_outcome is None:
+        return []
+    closed = []
+    for task in db.session.scalars(
+        sa.select(Task)
+        .where(Task.breach_id == breach.id, Task.task_type == "breach_enforcement", Task.status.in_(OPEN_STATUSES))
+        .order_by(Task.id)
+    ):
+        before = snapshot(task)
+        label = TASK_OUTCOMES[task_outcome]
+        task.status, task.outcome, task.completed_at = "done", task_outcome, utcnow()
+        task.outcome_note = (
+            f"Closed when the outcome of breach {breach.ref} was recorded on the breach by {user.display_name}."
+        )
+        task.outcome_effects = [f"Breach {breach.ref} outcome recorded as {label.lower()} on the breach"]
+        clear_deferral(task)
+        db.session.flush()
+        audit.record(
+            "update",
+            f"task {task.id}: closed as {label.lower()} from breach {breach.ref}'s outcome",
+            object_type="task",
+            object_ref=str(task.id),
+            data={"changes": audit.changes(before, snapshot(task)), "breach_ref": breach.ref},
+            actor=Actor.of(user),
+        )
+        closed.append(task)
+    return closed
+
+
+def officer_of(person_id: int) -> User | None:
+    """The person's officer: whoever holds (or last held) a task about them, an active officer."""
+    from app.auth.models import user_roles
+
+    officers = sa.select(user_roles.c.user_id).where(user_roles.c.role == "officer")
+    return db.session.scalar(
+        sa.select(User)
+        .join(Task, Task.owner_id == User.id)
+        .where(Task.person_id == person_id, User.active.is_(True), User.id.in_(officers))
+        .order_by(Task.status.in_(OPEN_STATUSES).desc(), Task.created_at.desc(), Task.id.desc())
+        .limit(1)
+    )
+
+
+def raise_system_task(
+    person: Person,
+    *,
+    task_type: str,
+    title: str,
+    detail: str,
+    due_at: datetime,
+    actor: Actor,
+    priority: str = "high",
+    raised_from: str | None = None,
+) -> Task:
+    """A task another part raises on its own (a programme drop-out): for the person's officer, or
+    their team's supervisors when nobody holds the person (an alert tells them either way)."""
+    officer = officer_of(person.id)
+    task = Task(
+        task_type=task_type,
+        title=title,
+        detail=detail,
+        person_id=person.id,
+        owner_id=officer.id if officer else None,
+        team_id=officer.team_id if officer else None,
+        due_at=due_at,
+        priority=priority,
+        status="open",
+        created_by_id=actor.user_id,
+        raised_from=raised_from,
+        version_id=1,
+    )
+    db.session.add(task)
+    db.session.flush()
+    holder = officer.display_name if officer else "the supervisors to allocate"
+    audit.record(
+        "create",
+        f"raised task {task.id} ({title}) for {person.ref}, for {holder}",
+        object_type="task",
+        object_ref=str(task.id),
+        data={"after": snapshot(task), "raised_from": raised_from},
+        actor=actor,
+    )
+    raise_alert(
+        kind="task_raised",
+        object_type="task",
+        object_ref=str(task.id),
+        due_on=local_date(due_at),
+        message=f"{title} ({person.full_name}, {person.ref}), for {holder}",
+        user_id=officer.id if officer else None,
+        role=None if officer else "supervisor",
+    )
+    return task
+
+
+def tasks_raised_from(refs: list[str]) -> dict[str, list[Task]]:
+    """{record reference: the tasks it raised, oldest first}."""
+    if not refs:
+        return {}
+    found: dict[str, list[Task]] = {}
+    for task in db.session.scalars(
+        sa.select(Task)
+        .where(Task.raised_from.in_(refs))
+        .options(joinedload(Task.owner), joinedload(Task.team))
+        .order_by(Task.id)
+    ):
+        found.setdefault(task.raised_from, []).append(task)
+    return found
+
+
+def _on_breach_outcome_recorded(breach: Breach, *, outcome: str, user: User, **_) -> list[Task]:
+    return close_breach_tasks(breach, outcome=outcome, user=user)
+
+
 def _on_breach_logged(breach: Breach, *, user: User, **_) -> Task:
     return raise_breach_task(breach, user=user)
 
@@ -309,3 +469,5 @@ def connect_signals() -> None:
     signals.tasks_wanted.connect(_on_tasks_wanted)
     signals.open_tasks_counted.connect(_on_open_tasks_counted)
     signals.consultation_exempt.connect(_on_consultation_exempt)
+    signals.pre_release_task_wanted.connect(_on_pre_release_task_wanted)
+    signals.breach_outcome_recorded.connect(_on_breach_outcome_recorded)

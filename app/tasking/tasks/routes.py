@@ -18,18 +18,20 @@ from app.catalogue import (
     TASK_PRIORITIES,
     TASK_STATUSES,
     TASK_TYPES,
+    LeverType,
 )
 from app.extensions import db
 from app.offenders.models import Person
 from app.security import roles_required
 from app.tasking import bp
-from app.tasking.tasks import checks, rules
+from app.tasking.tasks import checks, deferrals, effects, rules
 from app.tasking.tasks import services as ts
 from app.tasking.tasks.forms import (
     CancelForm,
     CompleteForm,
     DeferForm,
     ReassignForm,
+    RefuseDeferralForm,
     TaskEditForm,
     TaskForm,
     VersionForm,
@@ -58,6 +60,8 @@ def task_value(name: str, value) -> str:
     """An audited task value in words: labels for codes, UK local time for instants."""
     if value is None or value == "":
         return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
     if name in VALUE_LABELS:
         return VALUE_LABELS[name].get(value, str(value))
     if name in ("due_at", "completed_at") and isinstance(value, str):
@@ -98,10 +102,11 @@ def form_prefix(task) -> str:
     return f"t{task.id}"
 
 
-def _action_forms(task, *, complete=None, cancel=None, defer=None, reassign=None):
+def _action_forms(task, *, complete=None, cancel=None, defer=None, reassign=None, refuse=None):
     """The forms of the task page, each named after the task so several can share a page."""
     prefix = form_prefix(task)
     forms = {
+        "refuse": refuse or RefuseDeferralForm(prefix=prefix, formdata=None, data={"version_id": task.version_id}),
         "button": VersionForm(prefix=prefix, formdata=None, data={"version_id": task.version_id}),
         "complete": complete or CompleteForm(prefix=prefix, formdata=None, data={"version_id": task.version_id}),
         "cancel": cancel or CancelForm(prefix=prefix, formdata=None, data={"version_id": task.version_id}),
@@ -137,6 +142,10 @@ def _render_task(task, *, status=200, refusal=None, conflict=NO_CONFLICT, **form
             can_edit=rules.can_edit(current_user, task),
             can_take=rules.can_take(current_user, task),
             is_supervisor=rules.is_supervisor(current_user),
+            awaiting_approval=rules.awaiting_approval(task),
+            outcome_hints=outcome_hints(task),
+            lever_labels=_lever_labels(),
+            deferral_limit=deferrals.limit_hours(task),
         ),
         status,
     )
@@ -153,6 +162,16 @@ def person_by_ref(ref: str | None) -> Person | None:
 def _task_form_choices(form: TaskForm) -> None:
     form.owner.choices = owner_choices(ts.task_owners(), blank="Not allocated yet (the team's to take)")
     form.team.choices = id_choices(ts.teams(), blank="The officer's team")
+    form.lever.choices = [("", "None"), *sorted(_lever_labels(recorded_only=True).items(), key=lambda kv: kv[1])]
+
+
+def _lever_labels(*, recorded_only: bool = False) -> dict[str, str]:
+    return {t.code: t.label for t in db.session.scalars(sa.select(LeverType)) if not (recorded_only and t.derived)}
+
+
+def outcome_hints(task) -> dict[str, str]:
+    """{outcome: what recording it does to the record}, for the completion forms."""
+    return effects.describe(task.task_type, task.lever, _lever_labels())
 
 
 def int_or_none(text: str | None, *, bad: int = -1) -> int | None:
@@ -189,6 +208,10 @@ def task_new():
         form.task_type.data = task_type if task_type in TASK_TYPES else ""
         if person and task_type in TASK_TYPES:
             form.title.data = f"{TASK_TYPES[task_type]}: {person.full_name}"
+        if request.args.get("title"):
+            form.title.data = request.args["title"].strip()[: ts.MAX_TITLE]
+        lever = request.args.get("lever", "")
+        form.lever.data = lever if lever in dict(form.lever.choices) else ""
         form.order_ref.data = (request.args.get("order") or "")[:64]
         form.breach_ref.data = (request.args.get("breach") or "")[:64]
         form.referral_ref.data = (request.args.get("referral") or "")[:64]
@@ -214,6 +237,7 @@ def task_new():
             breach_ref=form.breach_ref.data,
             meeting_id=int_or_none(form.meeting_id.data),
             referral_ref=form.referral_ref.data,
+            lever=form.lever.data or None,
         )
         try:
             task = ts.create_task(values, user=current_user)
@@ -335,7 +359,7 @@ def task_take(task_id):
 def task_resume(task_id):
     return _button_action(
         task_id,
-        lambda task, v: ts.resume(task, expected_version=v, user=current_user),
+        lambda task, v: deferrals.resume(task, expected_version=v, user=current_user),
         "The task is back in the lists.",
     )
 
@@ -350,6 +374,8 @@ def _form_page(template: str, task, form, *, status=200, conflict=NO_CONFLICT):
             conflict=None if conflict is NO_CONFLICT else conflict,
             field_labels=ts.FIELD_LABELS,
             overdue=rules.is_overdue(task),
+            outcome_hints=outcome_hints(task),
+            deferral_limit=deferrals.limit_hours(task),
         ),
         status,
     )
@@ -381,7 +407,7 @@ def _form_action(task_id: int, form_class, template: str, action, success: str, 
     except ValidationFailed as exc:
         show_errors(form, exc.errors)
         return _form_page(template, task, form, status=400)
-    flash(success, "success")
+    flash(success(task) if callable(success) else success, "success")
     return redirect(_after(form, task))
 
 
@@ -400,7 +426,10 @@ def task_complete(task_id):
             expected_version=form_version(form.version_id),
             user=current_user,
         ),
-        "Task done and its outcome recorded.",
+        lambda task: (
+            "Task done and its outcome recorded."
+            + (" " + "; ".join(task.outcome_effects) + "." if task.outcome_effects else "")
+        ),
         guard=rules.can_work,
     )
 
@@ -427,7 +456,7 @@ def task_defer(task_id):
         task_id,
         DeferForm,
         "tasking/task_defer.html",
-        lambda task, form: ts.defer(
+        lambda task, form: deferrals.defer(
             task,
             form.kind.data,
             until=form.until.data,
@@ -435,9 +464,44 @@ def task_defer(task_id):
             expected_version=form_version(form.version_id),
             user=current_user,
         ),
-        "Task put aside.",
+        lambda task: (
+            "Asked to put the task aside: past its limit, so a supervisor must approve. It stays in your lists "
+            "until then."
+            if task.deferral_pending
+            else "Task put aside."
+        ),
         guard=rules.can_work,
     )
+
+
+@bp.route("/tasks/<int:task_id>/deferral/approve", methods=["POST"])
+@roles_required("supervisor")
+def task_deferral_approve(task_id):
+    return _button_action(
+        task_id,
+        lambda task, v: deferrals.approve(task, expected_version=v, user=current_user),
+        "Approved: the task is put aside.",
+    )
+
+
+@bp.route("/tasks/<int:task_id>/deferral/refuse", methods=["POST"])
+@roles_required("supervisor")
+def task_deferral_refuse(task_id):
+    task = _task_or_404(task_id)
+    form = RefuseDeferralForm(prefix=form_prefix(task))
+    if not form.validate_on_submit():
+        return _render_task(task, status=400, refuse=form)
+    try:
+        deferrals.refuse(task, form.reason.data, expected_version=form_version(form.version_id), user=current_user)
+    except ts.TaskConflict as exc:
+        return _render_task(exc.task, status=409, conflict=exc.change)
+    except ts.TaskRefused as exc:
+        return _render_task(task, status=409, refusal=exc.message)
+    except ValidationFailed as exc:
+        show_errors(form, exc.errors)
+        return _render_task(task, status=400, refuse=form)
+    flash("Refused: the task stays in the lists.", "success")
+    return redirect(_after(form, task))
 
 
 @bp.route("/tasks/<int:task_id>/reassign", methods=["POST"])

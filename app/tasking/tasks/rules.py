@@ -86,8 +86,18 @@ def _require(allowed: bool, message: str) -> None:
 
 
 def is_deferred(task: Task, today: date | None = None) -> bool:
+    """Put aside now: a deferral in effect (a request awaiting approval is not one)."""
     today = today or local_today()
-    return task.status in OPEN_STATUSES and task.deferred_until is not None and task.deferred_until > today
+    return (
+        task.status in OPEN_STATUSES
+        and task.deferred_until is not None
+        and task.deferred_until > today
+        and not task.deferral_pending
+    )
+
+
+def awaiting_approval(task: Task) -> bool:
+    return task.status in OPEN_STATUSES and bool(task.deferral_pending)
 
 
 def is_overdue(task: Task, now: datetime | None = None) -> bool:
@@ -96,14 +106,19 @@ def is_overdue(task: Task, now: datetime | None = None) -> bool:
     return task.status in OPEN_STATUSES and task.due_at < now and not is_deferred(task, local_date(now))
 
 
-def overdue_clause(now: datetime):
+def deferral_in_effect(today: date, task=Task):
+    """The SQL condition "put aside now" (for Task or an alias of it)."""
+    return sa.and_(task.deferred_until.is_not(None), task.deferred_until > today, task.deferral_pending.is_(False))
+
+
+def overdue_clause(now: datetime, task=Task):
     today = local_date(now)
-    return sa.and_(
-        Task.status.in_(OPEN_STATUSES),
-        Task.due_at < now,
-        sa.or_(Task.deferred_until.is_(None), Task.deferred_until <= today),
-    )
+    return sa.and_(task.status.in_(OPEN_STATUSES), task.due_at < now, sa.not_(deferral_in_effect(today, task)))
 
 
-def deferred_clause(today: date):
-    return sa.and_(Task.status.in_(OPEN_STATUSES), Task.deferred_until.is_not(None), Task.deferred_until > today)
+def deferred_clause(today: date, task=Task):
+    return sa.and_(task.status.in_(OPEN_STATUSES), deferral_in_effect(today, task))
+
+
+def pending_clause(task=Task):
+    return sa.and_(task.status.in_(OPEN_STATUSES), task.deferral_pending.is_(True))

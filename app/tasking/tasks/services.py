@@ -15,13 +15,12 @@ Who may do what (also written in docs/decisions.md):
 
 import functools
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.alerts.services import raise_alert
 from app.audit import services as audit
 from app.audit.models import AuditEntry
 from app.audit.services import Actor
@@ -29,16 +28,24 @@ from app.auth.models import Team, User, user_roles
 from app.base import (
     EditConflict,
     ValidationFailed,
-    local_today,
     local_zone,
     stripped,
     utcnow,
 )
-from app.catalogue import TASK_DEFERRALS, TASK_OUTCOMES, TASK_PRIORITIES, TASK_STATUSES, TASK_TYPES
+from app.catalogue import TASK_OUTCOMES, TASK_PRIORITIES, TASK_STATUSES, TASK_TYPES
 from app.extensions import db
 from app.offenders.models import Person
 from app.tasking.models import Task, TaskingMeeting
-from app.tasking.tasks.checks import MAX_REF, TaskInput, check_person_link, due_moment, owner_and_team, records_named
+from app.tasking.tasks import effects
+from app.tasking.tasks.checks import (
+    MAX_REF,
+    TaskInput,
+    check_lever,
+    check_person_link,
+    due_moment,
+    owner_and_team,
+    records_named,
+)
 from app.tasking.tasks.rules import (
     FINAL_STATUSES,
     TASK_OWNER_ROLES,
@@ -54,9 +61,6 @@ from app.tasking.tasks.rules import (
 MAX_TITLE = 200
 MAX_DETAIL = 5000
 MAX_NOTE = 2000
-DEFERRAL_MAX_DAYS = 90
-# A deferral other than a snooze still comes back on its own, so nothing is put aside for good.
-DEFAULT_DEFERRAL_DAYS = {"action_elsewhere": 14, "data_wrong": 7}
 # A repeat victim needs a hidden-harm visit if none was completed within this many days.
 
 
@@ -133,9 +137,17 @@ def snapshot(task: Task) -> dict:
             "deferral_kind": task.deferral_kind,
             "deferred_until": task.deferred_until,
             "deferral_reason": task.deferral_reason,
+            "deferral_pending": task.deferral_pending or None,
+            "deferral_approved_by": _username(task.deferral_approved_by_id),
+            "lever": task.lever,
             "meeting_id": task.meeting_id,
         }
     )
+
+
+def _username(user_id: int | None) -> str | None:
+    user = db.session.get(User, user_id) if user_id else None
+    return user.username if user else None
 
 
 FIELD_LABELS = {
@@ -154,6 +166,9 @@ FIELD_LABELS = {
     "deferral_kind": "Put aside because",
     "deferred_until": "Put aside until",
     "deferral_reason": "Reason put aside",
+    "deferral_pending": "Awaiting a supervisor's approval",
+    "deferral_approved_by": "Put aside with the approval of",
+    "lever": "Lever",
     "meeting_id": "Set at meeting",
 }
 
@@ -183,8 +198,10 @@ def view_task(task: Task, *, actor: Actor | None = None, reason: str | None = No
 # ---- raising a task -----------------------------------------------------------------------------
 
 
-def create_task(values: TaskInput, *, user: User) -> Task:
-    """Raise a task; raises ValidationFailed with a message per field, and writes nothing then."""
+def create_task(values: TaskInput, *, user: User, now: datetime | None = None) -> Task:
+    """Raise a task; raises ValidationFailed with a message per field, and writes nothing then.
+
+    `now` records a task raised earlier (the demo's history): its due date is checked against it."""
     _require(user.has_any_role(*TASK_OWNER_ROLES), "Only supervisors and officers raise tasks.")
     errors: dict[str, str] = {}
     if values.task_type not in TASK_TYPES:
@@ -212,7 +229,8 @@ def create_task(values: TaskInput, *, user: User) -> Task:
     referral_ref = stripped(values.referral_ref)
     if len(referral_ref) > MAX_REF:
         errors["referral_ref"] = "That referral reference is too long."
-    due_at, due_error = due_moment(values.due_on, values.due_time)
+    lever = check_lever(values.task_type, values.lever, errors)
+    due_at, due_error = due_moment(values.due_on, values.due_time, now=now)
     if due_error:
         errors["due_on"] = due_error
     owner, team = owner_and_team(values.owner_id, values.team_id, user=user, errors=errors)
@@ -234,8 +252,12 @@ def create_task(values: TaskInput, *, user: User) -> Task:
         status="open",
         created_by_id=user.id,
         meeting_id=meeting.id if meeting else None,
+        lever=lever,
+        raised_from=referral_ref or None,
         version_id=1,
     )
+    if now is not None:
+        task.created_at = now
     db.session.add(task)
     db.session.flush()
     holder = owner.display_name if owner else f"the {team.name} team (to be allocated)"
@@ -424,6 +446,8 @@ def change_status(
         errors["note"] = "Say why the task is cancelled."
     if len(note) > MAX_NOTE:
         errors["note"] = f"Keep the note to {MAX_NOTE} characters or fewer."
+    elif to_status == "done":
+        effects.check_reason(task, outcome, note, errors)
     if errors:
         db.session.rollback()
         raise ValidationFailed(errors)
@@ -434,84 +458,37 @@ def change_status(
     elif to_status == "cancelled":
         task.outcome, task.outcome_note = None, note
     if to_status in FINAL_STATUSES:
-        task.deferred_until = task.deferral_kind = task.deferral_reason = None
+        clear_deferral(task)
     what = TASK_STATUSES[to_status].lower()
+    extra = None
     if to_status == "done":
         what += f" ({TASK_OUTCOMES[outcome].lower()})"
-    return _save(task, before, f"task {task.id}: {TASK_STATUSES[before['status']].lower()} -> {what}", user=user)
-
-
-@_stale_is_conflict
-def defer(
-    task: Task,
-    kind: str | None,
-    *,
-    until: date | None,
-    reason: str | None,
-    expected_version: int,
-    user: User,
-) -> dict:
-    """Put an open task aside: snooze until a date, action taken elsewhere, or the data is wrong.
-
-    "The data is wrong" also raises a data-quality alert for the analysts naming the task and
-    person. A deferral ends on its date, when the task is back in the lists.
-    """
-    _require(can_work(user, task), "Only the officer who holds the task, or a supervisor, can put it aside.")
-    _refuse_if_final(task, "be put aside")
-    _check_version(task, expected_version)
-    today = local_today()
-    errors: dict[str, str] = {}
-    reason = stripped(reason)
-    if kind not in TASK_DEFERRALS:
-        errors["kind"] = "Choose why you are putting the task aside."
-    if until is None:
-        if kind == "snooze":
-            errors["until"] = "Enter the date the task should come back."
-        elif kind in DEFAULT_DEFERRAL_DAYS:
-            until = today + timedelta(days=DEFAULT_DEFERRAL_DAYS[kind])
-    if until is not None and "until" not in errors:
-        if until <= today:
-            errors["until"] = "The date the task comes back must be after today."
-        elif until > today + timedelta(days=DEFERRAL_MAX_DAYS):
-            errors["until"] = f"A task can be put aside for {DEFERRAL_MAX_DAYS} days at most."
-    if kind in ("action_elsewhere", "data_wrong") and not reason:
-        errors["reason"] = (
-            "Say what was done and by whom." if kind == "action_elsewhere" else "Say what is wrong with the data."
-        )
-    elif len(reason) > MAX_NOTE:
-        errors["reason"] = f"Keep the reason to {MAX_NOTE} characters or fewer."
-    if errors:
-        db.session.rollback()
-        raise ValidationFailed(errors)
-    before = snapshot(task)
-    task.deferral_kind, task.deferred_until, task.deferral_reason = kind, until, reason or None
-    flagged = False
-    if kind == "data_wrong":
-        person = task.person
-        who = f"{person.full_name} ({person.ref})" if person else "no person"
-        alert = raise_alert(
-            kind="data_quality",
-            object_type="task",
-            object_ref=str(task.id),
-            due_on=today,
-            message=(
-                f"{user.display_name} reports the data is wrong on task {task.id} ({task.title}) about {who}: {reason}"
-            ),
-            role="analyst",
-        )
-        flagged = alert is not None
-    summary = f"put task {task.id} aside until {until:%d %b %Y}: {TASK_DEFERRALS[kind].lower()}"
+        extra = _apply_effects(task, outcome, user)
     return _save(
-        task, before, summary, user=user, extra={"data_quality_alert": flagged} if kind == "data_wrong" else None
+        task, before, f"task {task.id}: {TASK_STATUSES[before['status']].lower()} -> {what}", user=user, extra=extra
     )
 
 
-@_stale_is_conflict
-def resume(task: Task, *, expected_version: int, user: User) -> dict:
-    """Bring a task that was put aside back into the lists now."""
-    _require(can_work(user, task), "Only the officer who holds the task, or a supervisor, can bring it back.")
-    _refuse_if_final(task, "be brought back")
-    _check_version(task, expected_version)
-    before = snapshot(task)
-    task.deferral_kind = task.deferred_until = task.deferral_reason = None
-    return _save(task, before, f"brought task {task.id} back from being put aside", user=user)
+def clear_deferral(task: Task) -> None:
+    task.deferred_until = task.deferral_kind = task.deferral_reason = None
+    task.deferred_by_id = task.deferral_approved_by_id = task.deferral_approved_at = None
+    task.deferral_pending = False
+
+
+def _apply_effects(task: Task, outcome: str, user: User) -> dict:
+    """What the outcome does to the record (effects.py), in this transaction; kept on the task."""
+    db.session.flush()  # the task is done before its breach is told, so nothing reopens it
+    try:
+        applied = effects.apply(task, outcome, user=user)
+    except EditConflict:
+        db.session.rollback()
+        raise TaskRefused(
+            "A lever or breach of this person changed while you were completing the task, so nothing was saved. "
+            "Open the task again and record the outcome."
+        ) from None
+    task.outcome_effects = applied.lines or None
+    return {
+        "effects": applied.lines,
+        "priority_before": applied.priority_before,
+        "priority_after": applied.priority_after,
+    }

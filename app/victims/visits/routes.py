@@ -2,7 +2,7 @@
 and the repeat victims due a visit, by need, at the long-standing addresses /hidden-harm and
 /hidden-harm/visits (the route functions keep their names from when tasking served them)."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.base import ValidationFailed, local_zone, utcnow
@@ -16,7 +16,7 @@ from app.victims.page.routes import actor, victim_or_404
 from app.victims.visits import need, services
 from app.victims.visits.forms import RaiseVisitForm, VisitForm
 from app.victims.visits.models import NEEDS, SAFEGUARDING_REFERRALS, VISIT_EVIDENCE
-from app.web import show_errors
+from app.web import ListPage, show_errors
 
 
 def _visit_values(form: VisitForm) -> services.VisitInput:
@@ -92,6 +92,14 @@ def visit(ref):
     )
 
 
+# Columns a user may sort the list by; without a choice it stays in order of need.
+HIDDEN_HARM_SORTS = {
+    "name": lambda r: (r.person.surname.lower(), r.person.forenames.lower(), r.person.ref),
+    "last_contact": lambda r: r.last_contact.timestamp() if r.last_contact else 0.0,
+    "last_visit": lambda r: r.last_visit.timestamp() if r.last_visit else 0.0,
+}
+
+
 def _hidden_harm_page(status: int = 200):
     raw = request.args.get("days", str(need.NO_CONTACT_DAYS))
     days = int(raw) if raw.isdigit() and int(raw) in need.NO_CONTACT_CHOICES else None
@@ -102,6 +110,7 @@ def _hidden_harm_page(status: int = 200):
     return render_template(
         "victims/hidden_harm.html",
         rows=rows,
+        listing=ListPage(rows, keys=HIDDEN_HARM_SORTS, per_page=current_app.config["PAGE_SIZE"]),
         form=RaiseVisitForm(),
         window_days=need.HIDDEN_HARM_VISIT_DAYS,
         days=days,

@@ -1,0 +1,1 @@
+"""The managed cohort (MATAC): adoption with a reason, review at meetings, exit with a reason."""
