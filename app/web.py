@@ -138,24 +138,17 @@ class Moment(DateTimeLocalField):
         super().__init__(label, validators, **kwargs)
 
 
-class ListPage:
-    """One page of a list worked out in memory (findings that are not one query), sorted by a column
-    the user chose: `sort` (a key of the list's sort keys) and `order` ("asc" or "desc") come from
-    the query string; an unknown key falls back to the list's own order."""
+class SortChoice:
+    """The column a user chose to sort a list by: `sort` (one of the list's keys) and `order` ("asc"
+    or "desc") from the query string; an unknown key means the list's own order. The other query
+    arguments (a filter, say) are kept for the sorting and paging links."""
 
-    def __init__(self, rows: list, *, keys: dict, default: str | None = None, per_page: int = 50, args=None):
+    def __init__(self, keys, *, default: str | None = None, args=None):
         args = request.args if args is None else args
         sort = args.get("sort", "")
         self.sort = sort if sort in keys else default
+        self.chosen = sort in keys
         self.descending = args.get("order") == "desc"
-        if self.sort is not None and sort in keys:
-            rows = sorted(rows, key=keys[self.sort], reverse=self.descending)
-        self.total = len(rows)
-        self.pages = max(1, -(-self.total // per_page))
-        raw = args.get("page", "1").strip()
-        page = int(raw) if raw.isdigit() and 0 < int(raw) < MAX_PAGE else 1
-        self.page = min(page, self.pages)
-        self.rows = rows[(self.page - 1) * per_page : self.page * per_page]
         self.args = {k: v for k, v in args.items() if k not in ("page", "sort", "order")}
 
     def sort_args(self, key: str) -> dict:
@@ -168,6 +161,28 @@ class ListPage:
             return "none"
         return "descending" if self.descending else "ascending"
 
-    def page_args(self, page: int) -> dict:
+    @property
+    def query(self) -> dict:
+        """The query string of this list as sorted (for the paging links), without the page."""
         extra = {"sort": self.sort, "order": "desc" if self.descending else "asc"} if self.sort else {}
-        return {**self.args, **extra, "page": page}
+        return {**self.args, **extra}
+
+
+class ListPage(SortChoice):
+    """One page of a list worked out in memory (findings that are not one query), sorted by a column
+    the user chose (SortChoice)."""
+
+    def __init__(self, rows: list, *, keys: dict, default: str | None = None, per_page: int = 50, args=None):
+        args = request.args if args is None else args
+        super().__init__(keys, default=default, args=args)
+        if self.sort is not None and self.chosen:
+            rows = sorted(rows, key=keys[self.sort], reverse=self.descending)
+        self.total = len(rows)
+        self.pages = max(1, -(-self.total // per_page))
+        raw = args.get("page", "1").strip()
+        page = int(raw) if raw.isdigit() and 0 < int(raw) < MAX_PAGE else 1
+        self.page = min(page, self.pages)
+        self.rows = rows[(self.page - 1) * per_page : self.page * per_page]
+
+    def page_args(self, page: int) -> dict:
+        return {**self.query, "page": page}

@@ -155,13 +155,37 @@ class CandidateList(list):
         return self.page * self.per_page < self.total
 
 
+def _candidate_order(sort: str | None, descending: bool) -> list:
+    """ORDER BY for a page of candidates: the column chosen (RIGHT_TO_KNOW_SORTS), then the list's
+    own order, the most recently seen partnership first."""
+    own = [RightToKnowFinding.last_seen_on.desc(), RightToKnowFinding.suspect_id, RightToKnowFinding.new_partner_id]
+    chosen = {
+        "name": [sa.func.lower(Person.surname), sa.func.lower(Person.forenames), Person.ref],
+        "since": [RightToKnowFinding.partner_since],
+        "harm": [RightToKnowFinding.earlier_harm_days],
+    }.get(RIGHT_TO_KNOW_SORTS.get(sort or ""), [])
+    return [column.desc() if descending else column.asc() for column in chosen] + own
+
+
+# The columns the Right-to-Know lists sort by (the query string's `sort`): the perpetrator's (or
+# subject's) name, when the partnership began, the earlier victims' harm.
+RIGHT_TO_KNOW_SORTS = {"perpetrator": "name", "subject": "name", "since": "since", "harm": "harm"}
+
+
 def right_to_know_candidates(
-    *, since: date | None, actor: Actor | None = None, page: int = 1, per_page: int = PER_PAGE
+    *,
+    since: date | None,
+    actor: Actor | None = None,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    sort: str | None = None,
+    descending: bool = False,
 ) -> CandidateList:
     """New partners of known perpetrators, for a supervisor to consider a Right-to-Know disclosure,
     as stored by the last computation of the findings: one page, the most recently seen partnership
-    first, with the total. `since` keeps partnerships seen on or after it (as the rule's own `since`
-    does). The consultation is audited (the page names victims)."""
+    first unless `sort` names a column (RIGHT_TO_KNOW_SORTS), with the total. `since` keeps
+    partnerships seen on or after it (as the rule's own `since` does). The consultation is audited
+    (the page names victims)."""
     audit.record(
         "view",
         "viewed Right-to-Know candidates",
@@ -174,10 +198,9 @@ def right_to_know_candidates(
     total = db.session.scalar(sa.select(sa.func.count()).select_from(RightToKnowFinding).where(recent))
     query = (
         sa.select(RightToKnowFinding)
+        .join(Person, Person.id == RightToKnowFinding.suspect_id)
         .where(recent)
-        .order_by(
-            RightToKnowFinding.last_seen_on.desc(), RightToKnowFinding.suspect_id, RightToKnowFinding.new_partner_id
-        )
+        .order_by(*_candidate_order(sort, descending))
         .offset((page - 1) * per_page)
         .limit(per_page)
     )

@@ -405,3 +405,27 @@ def test_a_new_partner_recorded_from_intelligence_is_stored_with_why(app, client
         sa.select(RightToKnowFinding).where(RightToKnowFinding.new_partner_id == register["X"].id)
     )
     assert found.last_seen_on == ago(10)
+
+
+def test_the_right_to_know_pages_sort_by_name_since_and_harm_across_pages(app, client, make_user, login):
+    # 60 candidates: S00's partnership began longest ago and its earlier victim suffered least.
+    for i in range(60):
+        suspect = make_person(f"S{i:02d}", surname=f"Zed{59 - i:02d}", forenames="Sam")
+        earlier, new = make_person(f"E{i:02d}"), make_person(f"N{i:02d}")
+        for n in range(1 + i // 20):  # more earlier events, more harm, for the later suspects
+            make_event(suspect, earlier, ago(400 + i + n))
+        make_event(suspect, new, ago(70 - i))
+    compute_network_findings()
+    login(make_user("sue", "supervisor"))
+    pages = (("/persons/network/right-to-know", "perpetrator"), ("/referrals/clares-law/right-to-know", "subject"))
+    for path, name_key in pages:
+        by_name = client.get(f"{path}?within=all&sort={name_key}").get_data(as_text=True)
+        assert by_name.index("S59") < by_name.index("S58") and "S00" not in by_name  # Zed00 first; S00 is Zed59
+        second = client.get(f"{path}?within=all&sort={name_key}&page=2").get_data(as_text=True)
+        assert "S00" in second and f"sort={name_key}" in second.split("Previous")[0].rsplit("href", 1)[-1]
+        since = client.get(f"{path}?within=all&sort=since&order=asc").get_data(as_text=True)
+        assert since.index("S00") < since.index("S01") and "S59" not in since
+        harm = client.get(f"{path}?within=all&sort=harm&order=desc").get_data(as_text=True)
+        assert 'aria-sort="descending"' in harm and "S59" in harm and "S00" not in harm
+        own = client.get(f"{path}?within=all&sort=nonsense").get_data(as_text=True)
+        assert own.index("S59") < own.index("S58")  # an unknown column: the most recently seen first

@@ -7,6 +7,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from app.base import EditConflict, ValidationFailed, local_today
 from app.extensions import db
 from app.network import graph as network
+from app.network.stored import RIGHT_TO_KNOW_SORTS
 from app.referrals import bp
 from app.referrals.clares_law import services as clare
 from app.referrals.clares_law.forms import (
@@ -21,7 +22,7 @@ from app.referrals.clares_law.forms import (
 from app.referrals.clares_law.models import APPLICANT_RELATIONSHIPS, CLARE_CLOSURES, CLARE_DECISIONS, CLARE_ROUTES
 from app.referrals.programmes.routes import actor
 from app.security import roles_required
-from app.web import form_version, page_number, show_errors
+from app.web import SortChoice, form_version, page_number, show_errors
 
 READERS = clare.CLARE_READERS
 WRITERS = clare.CLARE_WRITERS
@@ -103,10 +104,14 @@ def clare_candidates():
     page = page_number()
     if page is None:
         abort(400)
-    rows = clare.right_to_know_candidates(since=since, actor=actor(), page=page)
+    listing = SortChoice(RIGHT_TO_KNOW_SORTS)
+    rows = clare.right_to_know_candidates(
+        since=since, actor=actor(), page=page, sort=listing.sort, descending=listing.descending
+    )
     return render_template(
         "referrals/clare_candidates.html",
         rows=rows,
+        listing=listing,
         within=within,
         choices=SINCE_CHOICES,
         since=since,
@@ -127,10 +132,14 @@ def right_to_know():
     page = page_number()
     if page is None:
         abort(400)
-    rows = clare.right_to_know_candidates(since=since, actor=None, page=page)
+    listing = SortChoice(RIGHT_TO_KNOW_SORTS)
+    rows = clare.right_to_know_candidates(
+        since=since, actor=None, page=page, sort=listing.sort, descending=listing.descending
+    )
     return render_template(
         "referrals/right_to_know.html",
         rows=rows,
+        listing=listing,
         within=within,
         choices=SINCE_CHOICES,
         since=since,

@@ -506,12 +506,14 @@ class CandidateWithCase:
     links: list[PersonLink] = field(default_factory=list)  # the recorded relationships between the two
 
 
-def right_to_know_candidates(*, since: date | None, actor: Actor | None, page: int = 1) -> network.CandidateList:
+def right_to_know_candidates(
+    *, since: date | None, actor: Actor | None, page: int = 1, sort: str | None = None, descending: bool = False
+) -> network.CandidateList:
     """One page of the network's new-partner candidates (app.network.stored, audited there), each
     with the open Clare's Law case about that subject and new partner, if there is one, the recorded
     relationships between the two (where the knowledge came from and its grading) and the
     Right-to-Know disclosure tasks already set for the subject."""
-    rows = network.right_to_know_candidates(since=since, actor=actor, page=page)
+    rows = network.right_to_know_candidates(since=since, actor=actor, page=page, sort=sort, descending=descending)
     subjects = sorted({r.suspect.id for r in rows})
     pairs = {frozenset((r.suspect.id, r.new_victim.id)) for r in rows}
     cases: dict[tuple[int, int | None], ClareCase] = {}
