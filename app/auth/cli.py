@@ -1,6 +1,5 @@
 """`flask users create|token`: the user-management contract of DESIGN.md."""
 
-import secrets
 import sys
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from app.audit.services import Actor
 from app.auth import services
 from app.auth.models import User
+from app.auth.passwords import random_password
 from app.catalogue import ROLES
 from app.extensions import db
 
@@ -83,7 +83,7 @@ def demo_users():
     for username, display, roles, team in DEMO_USERS:
         if username in known or db.session.scalar(sa.select(User.id).where(User.username == username)):
             continue
-        password = secrets.token_urlsafe(12)
+        password = random_password(username=username, display_name=display, nbytes=12)
         services.create_user(username, roles, password, actor=Actor.cli(), display_name=display, team=team, demo=True)
         lines.append(f"{username:<11} {password}   ({', '.join(roles)})")
     path.write_text("\n".join(lines) + "\n")

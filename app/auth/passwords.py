@@ -7,6 +7,7 @@ networks are closed, so no call to a breach service).
 """
 
 import re
+import secrets
 
 from zxcvbn import zxcvbn
 
@@ -39,3 +40,15 @@ def password_problems(password: str, *, username: str | None = None, display_nam
         warning = result["feedback"].get("warning") or "It is a common password or follows a pattern."
         return [f"The password is too easy to guess: {warning.rstrip('.')}. Use a few unrelated words."]
     return []
+
+
+def random_password(*, username: str | None = None, display_name: str | None = None, nbytes: int = 18) -> str:
+    """A random password this policy accepts for the user.
+
+    A random string can, rarely, spell a piece of the user's name ("Sol" in PC Sol Quarrie's):
+    draw again until it does not, rather than let an account creation fail one time in a hundred.
+    """
+    while True:
+        password = secrets.token_urlsafe(nbytes)
+        if not password_problems(password, username=username, display_name=display_name):
+            return password

@@ -6,7 +6,6 @@ closed from the breach); a managed cohort; two past tasking meetings with plans 
 and the alerts now due. Deterministic for a seed; adds nothing if tasks or meetings are held."""
 
 import random
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -15,6 +14,7 @@ import sqlalchemy as sa
 from app.audit.services import Actor
 from app.auth import services as auth
 from app.auth.models import User
+from app.auth.passwords import random_password
 from app.base import local_time, utcnow
 from app.extensions import db
 from app.offenders.levers import services as levers
@@ -59,7 +59,8 @@ def _user(username: str) -> User | None:
 def _team(actor: Actor) -> Team:
     for username, name, role, team in STAFF:
         if _user(username) is None:
-            auth.create_user(username, [role], secrets.token_urlsafe(24), actor=actor, display_name=name, team=team)
+            password = random_password(username=username, display_name=name)
+            auth.create_user(username, [role], password, actor=actor, display_name=name, team=team)
     supervisor = _user("supervisor") or _user("sgt.vellacott")
     officer = _user("officer") or _user("pc.orrin")
     others = [u for u in (_user("pc.orrin"), _user("pc.tamsett"), _user("pc.quarrie")) if u and u.id != officer.id]
