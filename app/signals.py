@@ -94,7 +94,8 @@ persons_merged = _signals.signal(
       programme, an event with the same person as suspect and victim), raise
       `app.base.ValidationFailed({"merge": "what to do first"})`: the whole merge is refused and
       nothing is written.
-    The receiver must not commit. Orders, tasking, referrals, ranking and victims answer it.""",
+    The receiver must not commit. Orders, tasking, referrals, victims and network answer it (ranking
+    answers `rerank_wanted`, which the merge sends after).""",
 )
 
 persons_unmerged = _signals.signal(

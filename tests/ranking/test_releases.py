@@ -17,7 +17,7 @@ from app.scheduler import services as scheduler
 from app.scheduler.jobs import JOBS
 from app.scheduler.models import JobRun
 from app.tasking.models import Task
-from tests.factories import make_event, make_order, make_person
+from tests.factories import make_event, make_order, make_person, make_task, make_user
 
 TODAY = local_today()
 ACTOR = Actor("test")
@@ -70,6 +70,17 @@ def test_a_task_for_the_top_100_before_custody_and_for_an_order_protecting_a_vic
     assert "ranked 1 on the target list before custody" in task.detail
     other = db.session.scalars(sa.select(Task).where(Task.person_id == world["protected"].id)).one()
     assert "in force on release, protecting a victim" in other.detail
+
+
+def test_the_task_is_the_team_of_the_officer_who_holds_the_person_and_nobody_holds_it(world):
+    """Counted on that team's board (its "due today" and unallocated work), still for a supervisor to
+    allocate; a person nobody has held stays with no team (test above)."""
+    officer = make_user("pc.hallam", "officer", team="Proactive Team North")
+    make_task(world["ranked"], owner=officer)  # an arrest task he holds, open while he is inside
+    put_inside(world["ranked"], from_ago=100, release_in=10)
+    assert raise_pre_release_tasks(TODAY, actor=ACTOR) == 1
+    task = db.session.scalars(sa.select(Task).where(Task.task_type == "pre_release")).one()
+    assert (task.owner_id, task.team.name) == (None, "Proactive Team North")
 
 
 def test_14_days_ahead_but_not_15_and_once_per_expected_day(world):

@@ -278,8 +278,11 @@ PRE_RELEASE_HOUR = time(17, 0)
 def raise_pre_release_task(period, *, person: Person, reasons: list[str], actor: Actor) -> Task:
     """A pre-release planning task for the supervisors (nobody holds it until allocated), due by
     17:00 UK time the day before the expected release: plan safeguarding, a licence or order check,
-    a visit to the victim, a Right-to-Know disclosure to a new partner."""
+    a visit to the victim, a Right-to-Know disclosure to a new partner. It is the team's of the
+    person's officer (who holds or last held a task about them), so it counts on that team's board;
+    with no such officer, no team's, for any supervisor to allocate."""
     release = period.expected_release_on
+    officer = officer_of(person.id)
     due = local_time(release - timedelta(days=1), PRE_RELEASE_HOUR).astimezone(UTC)
     task = Task(
         task_type="pre_release",
@@ -291,7 +294,7 @@ def raise_pre_release_task(period, *, person: Person, reasons: list[str], actor:
         + ". Consider safeguarding and contact with the victims, licence conditions and any order in force, and a "
         "Right-to-Know disclosure if there is a new partner.",
         person_id=person.id,
-        team_id=None,
+        team_id=officer.team_id if officer else None,
         owner_id=None,
         due_at=max(due, utcnow() + timedelta(hours=4)),
         priority="high",
@@ -305,7 +308,13 @@ def raise_pre_release_task(period, *, person: Person, reasons: list[str], actor:
         f"raised pre-release task {task.id} for {person.ref}, expected out of custody {release.isoformat()}",
         object_type="task",
         object_ref=str(task.id),
-        data={"person_ref": person.ref, "expected_release_on": release, "reasons": reasons, "due_at": task.due_at},
+        data={
+            "person_ref": person.ref,
+            "expected_release_on": release,
+            "reasons": reasons,
+            "due_at": task.due_at,
+            "team_id": task.team_id,
+        },
         actor=actor,
     )
     return task
