@@ -202,8 +202,9 @@ NAV_SECTIONS = [
 
 def register_template_helpers(app: Flask) -> None:
     from app import catalogue
-    from app.base import today, uk_date
+    from app.base import local_datetime, today, uk_date
     from app.security import can
+    from app.web import plain_value
 
     def nav_sections():
         """[(section label, [(endpoint, label), ...]), ...] for the signed-in user."""
@@ -215,7 +216,7 @@ def register_template_helpers(app: Flask) -> None:
         return sections
 
     app.jinja_env.globals.update(catalogue=catalogue, can=can, nav_sections=nav_sections, today=today)
-    app.jinja_env.filters["ukdate"] = uk_date
+    app.jinja_env.filters.update(ukdate=uk_date, local_datetime=local_datetime, plain_value=plain_value)
 
 
 def register_commands(app: Flask) -> None:

@@ -121,6 +121,13 @@ def uk_date(value, default: str = "—") -> str:
     return value.strftime("%d %b %Y")
 
 
+def local_datetime(moment: datetime | None) -> str:
+    """A stored UTC instant as the UK local time officers read: 25 Oct 2026 14:05."""
+    if moment is None:
+        return "—"
+    return moment.astimezone(local_zone()).strftime("%d %b %Y %H:%M")
+
+
 # ---- references ----------------------------------------------------------------------------------
 
 # A reference from the force's records system, and a PNC ID (e.g. 2019/1234567A).

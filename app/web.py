@@ -186,3 +186,16 @@ class ListPage(SortChoice):
 
     def page_args(self, page: int) -> dict:
         return {**self.query, "page": page}
+
+
+def plain_value(value) -> str:
+    """An audited value in words: conditions as "1. text; 2. text", lists joined, None as a dash."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, dict):
+        return "; ".join(f"{k}. {v}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)

@@ -31,28 +31,6 @@ BREACH_LOGGERS = ("officer", "supervisor")
 GAP_READERS = ("supervisor",)
 
 
-@bp.app_template_filter("local_datetime")
-def local_datetime(moment: datetime | None) -> str:
-    """A stored UTC instant as the UK local time officers read."""
-    if moment is None:
-        return "—"
-    return moment.astimezone(local_zone()).strftime("%d %b %Y %H:%M")
-
-
-@bp.app_template_filter("plain_value")
-def plain_value(value) -> str:
-    """An audited value in words: conditions as "1. text; 2. text", lists joined, None as a dash."""
-    if value is None or value == "" or value == [] or value == {}:
-        return "—"
-    if isinstance(value, dict):
-        return "; ".join(f"{k}. {v}" for k, v in value.items())
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
-
-
 @bp.context_processor
 def vocabularies():
     return {"breach_outcomes": breach_services.BREACH_OUTCOMES, "reported_how": breach_services.REPORTED_HOW}
