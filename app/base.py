@@ -156,6 +156,22 @@ def assign_ref(obj, prefix: str) -> str:
     return ref
 
 
+def move_rows(model, column: str, ids, to_id: int) -> None:
+    """Point the rows `ids` of a model at another person (a person merge and its undo): one UPDATE,
+    bumping `version_id` where the model has one, so an edit begun before the move is refused as a
+    conflict rather than writing over it."""
+    from app.extensions import db
+
+    if not ids:
+        return
+    values = {column: to_id}
+    if hasattr(model, "version_id"):
+        values["version_id"] = model.version_id + 1
+    db.session.execute(
+        sa.update(model).where(model.id.in_(ids)).values(values).execution_options(synchronize_session=False)
+    )
+
+
 def placeholder_ref() -> str:
     return f"pending:{uuid.uuid4().hex}"
 

@@ -5,7 +5,7 @@ its undo, and a disposal (referral notes removed). See app.signals for the contr
 import sqlalchemy as sa
 
 from app import signals
-from app.base import ValidationFailed
+from app.base import ValidationFailed, move_rows
 from app.extensions import db
 from app.offenders.models import Person
 from app.referrals.clares_law.models import ClareCase
@@ -24,16 +24,6 @@ PERSON_COLUMNS = [
 
 def _key(model, column: str) -> str:
     return f"{model.__tablename__}.{column}"
-
-
-def _move(model, column: str, ids: list[int], to_id: int) -> None:
-    if ids:
-        db.session.execute(
-            sa.update(model)
-            .where(model.id.in_(ids))
-            .values({column: to_id, "version_id": model.version_id + 1})
-            .execution_options(synchronize_session=False)
-        )
 
 
 def _on_consultation_exempt(object_type: str, *, object_ref: str, user, **_) -> str | None:
@@ -67,14 +57,14 @@ def _on_persons_merged(merge, *, from_id: int, into_id: int, **_) -> dict:
     moved = {}
     for model, column in PERSON_COLUMNS:
         ids = list(db.session.scalars(sa.select(model.id).where(getattr(model, column) == from_id)))
-        _move(model, column, ids, into_id)
+        move_rows(model, column, ids, into_id)
         moved[_key(model, column)] = ids
     return moved
 
 
 def _on_persons_unmerged(merge, *, from_id: int, moved: dict | None, **_) -> None:
     for model, column in PERSON_COLUMNS:
-        _move(model, column, (moved or {}).get(_key(model, column), []), from_id)
+        move_rows(model, column, (moved or {}).get(_key(model, column), []), from_id)
 
 
 def _on_person_disposed(person_id: int, **_) -> dict:

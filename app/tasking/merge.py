@@ -4,20 +4,10 @@ its undo, and a disposal (free text about the person removed). See app.signals f
 import sqlalchemy as sa
 
 from app import signals
-from app.base import ValidationFailed
+from app.base import ValidationFailed, move_rows
 from app.catalogue import TASK_TYPES
 from app.extensions import db
 from app.tasking.models import CohortMember, MeetingItem, Task
-
-
-def _move(model, ids: list[int], to_id: int) -> None:
-    if ids:
-        db.session.execute(
-            sa.update(model)
-            .where(model.id.in_(ids))
-            .values(person_id=to_id, version_id=model.version_id + 1)
-            .execution_options(synchronize_session=False)
-        )
 
 
 def _on_persons_merged(merge, *, from_id: int, into_id: int, **_) -> dict:
@@ -46,17 +36,17 @@ def _on_persons_merged(merge, *, from_id: int, into_id: int, **_) -> dict:
         "meeting_items": list(db.session.scalars(sa.select(MeetingItem.id).where(MeetingItem.person_id == from_id))),
         "cohort_members": list(db.session.scalars(sa.select(CohortMember.id).where(CohortMember.person_id == from_id))),
     }
-    _move(Task, moved["tasks"], into_id)
-    _move(MeetingItem, moved["meeting_items"], into_id)
-    _move(CohortMember, moved["cohort_members"], into_id)
+    move_rows(Task, "person_id", moved["tasks"], into_id)
+    move_rows(MeetingItem, "person_id", moved["meeting_items"], into_id)
+    move_rows(CohortMember, "person_id", moved["cohort_members"], into_id)
     return moved
 
 
 def _on_persons_unmerged(merge, *, from_id: int, moved: dict | None, **_) -> None:
     moved = moved or {}
-    _move(Task, moved.get("tasks", []), from_id)
-    _move(MeetingItem, moved.get("meeting_items", []), from_id)
-    _move(CohortMember, moved.get("cohort_members", []), from_id)
+    move_rows(Task, "person_id", moved.get("tasks", []), from_id)
+    move_rows(MeetingItem, "person_id", moved.get("meeting_items", []), from_id)
+    move_rows(CohortMember, "person_id", moved.get("cohort_members", []), from_id)
 
 
 def _on_person_disposed(person_id: int, **_) -> dict:

@@ -5,7 +5,7 @@ contact details cleared). See app.signals for the contracts."""
 import sqlalchemy as sa
 
 from app import signals
-from app.base import ValidationFailed
+from app.base import ValidationFailed, move_rows
 from app.extensions import db
 from app.victims.contacts.models import ContactPreferences, VictimContact
 from app.victims.dash.models import DashAssessment
@@ -46,17 +46,6 @@ def _key(model, column: str) -> str:
     return f"{model.__tablename__}.{column}"
 
 
-def _move(model, column: str, ids: list[int], to_id: int) -> None:
-    if not ids:
-        return
-    values = {column: to_id}
-    if hasattr(model, "version_id"):
-        values["version_id"] = model.version_id + 1  # an edit begun before the move is a conflict
-    db.session.execute(
-        sa.update(model).where(model.id.in_(ids)).values(values).execution_options(synchronize_session=False)
-    )
-
-
 def _ids(model, column: str, person_id: int) -> list[int]:
     return list(db.session.scalars(sa.select(model.id).where(getattr(model, column) == person_id)))
 
@@ -95,14 +84,14 @@ def _on_persons_merged(merge, *, from_id: int, into_id: int, **_) -> dict:
     moved = {}
     for model, column in PERSON_COLUMNS:
         ids = _ids(model, column, from_id)
-        _move(model, column, ids, into_id)
+        move_rows(model, column, ids, into_id)
         moved[_key(model, column)] = ids
     return moved
 
 
 def _on_persons_unmerged(merge, *, from_id: int, moved: dict | None, **_) -> None:
     for model, column in PERSON_COLUMNS:
-        _move(model, column, (moved or {}).get(_key(model, column), []), from_id)
+        move_rows(model, column, (moved or {}).get(_key(model, column), []), from_id)
 
 
 def _on_person_disposed(person_id: int, **_) -> dict:

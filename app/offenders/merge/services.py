@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from app import signals
 from app.audit import services as audit
 from app.audit.services import Actor
-from app.base import ValidationFailed, today, utcnow
+from app.base import ValidationFailed, move_rows, today, utcnow
 from app.extensions import db
 from app.offenders.custody.models import CustodyPeriod
 from app.offenders.merge import candidates
@@ -156,17 +156,6 @@ REGISTER_ROWS = (
 )
 
 
-def _move(model, column: str, ids: list[int], to_id: int) -> None:
-    if not ids:
-        return
-    values = {column: to_id}
-    if hasattr(model, "version_id"):
-        values["version_id"] = model.version_id + 1  # an edit begun before the merge is refused
-    db.session.execute(
-        sa.update(model).where(model.id.in_(ids)).values(**values).execution_options(synchronize_session=False)
-    )
-
-
 def _ids(model, where) -> list[int]:
     return list(db.session.scalars(sa.select(model.id).where(where).order_by(model.id)))
 
@@ -204,12 +193,12 @@ def _move_register_rows(source: Person, target: Person) -> dict:
         )
         if not clash:
             moved["links_a" if link.person_a_id == source.id else "links_b"].append(link.id)
-    _move(DAEvent, "suspect_id", moved["events_as_suspect"], target.id)
-    _move(DAEvent, "victim_id", moved["events_as_victim"], target.id)
+    move_rows(DAEvent, "suspect_id", moved["events_as_suspect"], target.id)
+    move_rows(DAEvent, "victim_id", moved["events_as_victim"], target.id)
     for model, key in REGISTER_ROWS:
-        _move(model, "person_id", moved[key], target.id)
-    _move(PersonLink, "person_a_id", moved["links_a"], target.id)
-    _move(PersonLink, "person_b_id", moved["links_b"], target.id)
+        move_rows(model, "person_id", moved[key], target.id)
+    move_rows(PersonLink, "person_a_id", moved["links_a"], target.id)
+    move_rows(PersonLink, "person_b_id", moved["links_b"], target.id)
 
     have = {
         c
@@ -316,12 +305,12 @@ def undo_merge(merge: PersonMerge, *, actor: Actor) -> None:
 
 
 def _move_back_register_rows(source: Person, target: Person, moved: dict) -> None:
-    _move(DAEvent, "suspect_id", moved.get("events_as_suspect", []), source.id)
-    _move(DAEvent, "victim_id", moved.get("events_as_victim", []), source.id)
+    move_rows(DAEvent, "suspect_id", moved.get("events_as_suspect", []), source.id)
+    move_rows(DAEvent, "victim_id", moved.get("events_as_victim", []), source.id)
     for model, key in REGISTER_ROWS:
-        _move(model, "person_id", moved.get(key, []), source.id)
-    _move(PersonLink, "person_a_id", moved.get("links_a", []), source.id)
-    _move(PersonLink, "person_b_id", moved.get("links_b", []), source.id)
+        move_rows(model, "person_id", moved.get(key, []), source.id)
+    move_rows(PersonLink, "person_a_id", moved.get("links_a", []), source.id)
+    move_rows(PersonLink, "person_b_id", moved.get("links_b", []), source.id)
     if moved.get("categories_added"):
         db.session.execute(
             sa.delete(PersonCategory).where(
