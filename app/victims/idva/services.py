@@ -1,12 +1,11 @@
 """IDVA referrals: make one, record the IDVA's first contact and the outcome, and the daily alert for a
 high-risk referral with no first contact within 2 working days.
 
-Working days are Monday to Friday. Bank holidays are not known to Achilles (no calendar is loaded):
-a referral made before one is chased a day early, never late.
+Working days are Monday to Friday except bank holidays in England and Wales (app.holidays).
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -18,22 +17,13 @@ from app.audit.services import Actor
 from app.base import EditConflict, ValidationFailed, assign_ref, local_today, placeholder_ref
 from app.catalogue import DASH_RISKS
 from app.extensions import db
+from app.holidays import add_working_days
 from app.offenders.models import Person
 from app.victims.common import MAX_NAME, MAX_TEXT, check_date, clean, text_field
 from app.victims.dash import services as dash
 from app.victims.idva.models import FIRST_CONTACT_WORKING_DAYS, IDVA_OUTCOMES, IdvaReferral
 
 IDVA_REF_PREFIX = "ACH-IDVA-"
-
-
-def add_working_days(day: date, days: int) -> date:
-    """The day `days` working days (Monday to Friday) after `day`."""
-    current, added = day, 0
-    while added < days:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            added += 1
-    return current
 
 
 def first_contact_due(referral: IdvaReferral) -> date:
